@@ -1,0 +1,104 @@
+"""The MovieLens catalogue: people, movies, genres and ratings."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person who rates movies: a site account, with MovieLens demographics when imported."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+
+    class AgeBucket(models.IntegerChoices):
+        UNDER_18 = 1, "Under 18"
+        AGE_18_24 = 18, "18-24"
+        AGE_25_34 = 25, "25-34"
+        AGE_35_44 = 35, "35-44"
+        AGE_45_49 = 45, "45-49"
+        AGE_50_55 = 50, "50-55"
+        AGE_56_PLUS = 56, "56+"
+
+    class Occupation(models.IntegerChoices):
+        OTHER = 0, "other or not specified"
+        ACADEMIC = 1, "academic/educator"
+        ARTIST = 2, "artist"
+        CLERICAL = 3, "clerical/admin"
+        STUDENT = 4, "college/grad student"
+        CUSTOMER_SERVICE = 5, "customer service"
+        HEALTH_CARE = 6, "doctor/health care"
+        EXECUTIVE = 7, "executive/managerial"
+        FARMER = 8, "farmer"
+        HOMEMAKER = 9, "homemaker"
+        K12_STUDENT = 10, "K-12 student"
+        LAWYER = 11, "lawyer"
+        PROGRAMMER = 12, "programmer"
+        RETIRED = 13, "retired"
+        SALES = 14, "sales/marketing"
+        SCIENTIST = 15, "scientist"
+        SELF_EMPLOYED = 16, "self-employed"
+        ENGINEER = 17, "technician/engineer"
+        CRAFTSMAN = 18, "tradesman/craftsman"
+        UNEMPLOYED = 19, "unemployed"
+        WRITER = 20, "writer"
+
+    movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    age = models.PositiveSmallIntegerField(choices=AgeBucket.choices, null=True, blank=True)
+    occupation = models.PositiveSmallIntegerField(choices=Occupation.choices, null=True, blank=True)
+    zip_code = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=32, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Movie(models.Model):
+    movielens_id = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=255, db_index=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    genres = models.ManyToManyField(Genre, through="MovieGenre", related_name="movies")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MovieGenre(models.Model):
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE)
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["movie", "genre"], name="unique_movie_genre")]
+
+
+class Rating(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ratings")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="ratings")
+    stars = models.PositiveSmallIntegerField()
+    timestamp = models.BigIntegerField(help_text="When it was rated, in Unix seconds (as in MovieLens).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "movie"], name="one_rating_per_user_and_movie"),
+            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="stars_between_1_and_5"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "timestamp"], name="rating_user_time"),
+            models.Index(fields=["movie", "timestamp"], name="rating_movie_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.movie} {self.stars}*"
