@@ -83,6 +83,9 @@ class MovieGenre(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["movie", "genre"], name="unique_movie_genre")]
 
+    def __str__(self) -> str:
+        return f"{self.movie_id}:{self.genre_id}"
+
 
 class Rating(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ratings")

@@ -1,0 +1,61 @@
+"""The databases' own bulk paths for rows far too many for model instances: COPY on PostgreSQL,
+executemany on SQLite (Django's bulk_create spends most of its time building objects and SQL)."""
+
+import io
+from collections.abc import Callable
+
+import pandas as pd
+from django.db import connection
+
+
+def insert_rows(
+    table: str, frame: pd.DataFrame, *, chunk_rows: int = 100_000, on_chunk: Callable[[int], None] | None = None
+) -> None:
+    """Insert every row of ``frame`` (columns named as the table's) into ``table``, in chunks."""
+    for start in range(0, len(frame), chunk_rows):
+        chunk = frame.iloc[start : start + chunk_rows]
+        if connection.vendor == "postgresql":
+            _copy_chunk(table, chunk)
+        else:
+            _executemany_insert(table, chunk)
+        if on_chunk:
+            on_chunk(len(chunk))
+
+
+def update_rows(table: str, frame: pd.DataFrame, *, key: str) -> None:
+    """Set the other columns of ``frame`` on the rows whose ``key`` column matches."""
+    if frame.empty:
+        return
+    qn = connection.ops.quote_name
+    columns = [c for c in frame.columns if c != key]
+    assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+    sql = f"UPDATE {qn(table)} SET {assignments} WHERE {qn(key)} = %s"
+    rows = frame[[*columns, key]].itertuples(index=False, name=None)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [tuple(_plain(v) for v in row) for row in rows])
+
+
+def _executemany_insert(table: str, chunk: pd.DataFrame) -> None:
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in chunk.columns)
+    placeholders = ", ".join(["%s"] * len(chunk.columns))
+    sql = f"INSERT INTO {qn(table)} ({columns}) VALUES ({placeholders})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, chunk.itertuples(index=False, name=None))
+
+
+def _copy_chunk(table: str, chunk: pd.DataFrame) -> None:
+    qn = connection.ops.quote_name
+    buffer = io.StringIO()
+    chunk.to_csv(buffer, index=False, header=False)
+    columns = ", ".join(qn(c) for c in chunk.columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        copy.write(buffer.getvalue())
+
+
+def _plain(value):
+    """numpy scalars to Python ones, for drivers that do not adapt them."""
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,30 @@
+"""The Celery app, configured from Django settings (the CELERY_ names)."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moviesite.settings")
+
+app = Celery("moviesite")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_queues=[Queue("default"), Queue("training")],
+    task_default_queue="default",
+    task_routes={"worker.tasks.training.*": {"queue": "training"}},
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    # A task is acknowledged only when done, and handed back if its worker process dies mid-way.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=5 * 60,
+    task_soft_time_limit=4 * 60,
+    task_track_started=True,
+    result_expires=24 * 60 * 60,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+app.autodiscover_tasks(["worker"], related_name="tasks")
