@@ -100,6 +100,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_MANIFEST_STRICT = False  # tests and DEBUG runs have no collectstatic manifest
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -150,7 +151,9 @@ RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=3)
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_DATA_DIR = VAR_DIR / "celery"
-TRAINING_HARD_TIME_LIMIT = env.int("TRAINING_HARD_TIME_LIMIT", default=2 * 60 * 60)
+TRAINING_HARD_TIME_LIMIT = env.int("TRAINING_HARD_TIME_LIMIT", default=2 * 60 * 60)  # seconds per stage
+# A run in progress whose worker has not reported for this long is marked failed by the next trigger.
+TRAINING_STALE_AFTER = env.int("TRAINING_STALE_AFTER", default=15 * 60)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -168,4 +171,4 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_DATA_DIR / 'results'}"
-CELERY_RETRAIN_SCHEDULE = env.str("CELERY_RETRAIN_SCHEDULE", default="")  # crontab, e.g. "0 3 * * *"
+RETRAIN_SCHEDULE = env.str("RETRAIN_SCHEDULE", default="")  # crontab for Celery beat, e.g. "0 3 * * *"; off

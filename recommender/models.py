@@ -1,0 +1,86 @@
+"""Training runs, the model versions they produce, and each version's precomputed top-10 lists."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin"
+        API = "api"
+        SCHEDULE = "schedule"
+        COMMAND = "command"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    # True while queued or running, NULL after: the unique constraint lets only one run hold it.
+    in_progress = models.BooleanField(null=True, default=True, editable=False)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.COMMAND)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    stage = models.CharField(max_length=32, blank=True)
+    progress = models.FloatField(default=0.0, help_text="percent of the whole run")
+    parameters = models.JSONField(default=dict, blank=True)
+    stage_seconds = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["in_progress"], name="one_training_run_in_progress")]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+    @property
+    def directory(self) -> Path:
+        return Path(settings.ARTIFACTS_DIR) / f"run-{self.pk}"
+
+
+class ModelVersion(models.Model):
+    run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="version")
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    model_path = models.CharField(max_length=500)
+    # Most popular movie ids at training time, best first: the list for users the model does not know.
+    popular_movie_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.pk}{' (active)' if self.is_active else ''}"
+
+
+class Recommendation(models.Model):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="recommendations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["version", "user", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user", "rank"], name="one_movie_per_rank"),
+            models.UniqueConstraint(fields=["version", "user", "movie"], name="one_rank_per_movie"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.rank}: {self.movie_id}"

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moviesite.settings")
@@ -12,7 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_queues=[Queue("default"), Queue("training")],
     task_default_queue="default",
-    task_routes={"worker.tasks.training.*": {"queue": "training"}},
+    task_routes={"worker.tasks.training.run_stage": {"queue": "training"}},
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
@@ -28,3 +29,17 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks(["worker"], related_name="tasks")
+
+
+@app.on_after_finalize.connect
+def schedule_retrains(sender: Celery, **kwargs) -> None:
+    """Celery beat retrains on RETRAIN_SCHEDULE (a crontab line such as "0 3 * * *"); off when it is empty."""
+    from django.conf import settings
+
+    if settings.RETRAIN_SCHEDULE:
+        minute, hour, day_of_month, month_of_year, day_of_week = settings.RETRAIN_SCHEDULE.split()
+        sender.add_periodic_task(
+            crontab(minute, hour, day_of_week, day_of_month, month_of_year),
+            sender.signature("worker.tasks.training.scheduled_retrain"),
+            name="scheduled retrain",
+        )
