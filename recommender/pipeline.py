@@ -155,4 +155,3 @@ _STAGE_FUNCTIONS: dict[str, Callable[[TrainingRun, Progress], dict[str, Any] | N
     "precompute": _precompute,
     "activate": _activate,
 }
-

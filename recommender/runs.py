@@ -44,7 +44,7 @@ def fail_stale_runs(*, older_than: timedelta | None = None) -> int:
         status=Status.FAILED,
         in_progress=None,
         finished_at=timezone.now(),
-        error=f"no progress for {older_than.total_seconds():.0f} s: the worker was lost; the active version is unchanged",
+        error=f"no progress for {older_than.total_seconds():.0f} s: the worker was lost; nothing was activated",
     )
 
 

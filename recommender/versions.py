@@ -13,7 +13,12 @@ from .models import ModelVersion, Recommendation, TrainingRun
 
 @transaction.atomic
 def version_write(
-    *, run: TrainingRun, model_path: str, user_ids: np.ndarray, movie_ids: np.ndarray, scores: np.ndarray,
+    *,
+    run: TrainingRun,
+    model_path: str,
+    user_ids: np.ndarray,
+    movie_ids: np.ndarray,
+    scores: np.ndarray,
     popular_movie_ids: list[int],
 ) -> ModelVersion:
     """Store a run's top-k lists (rows of ``movie_ids``/``scores`` per user) under an inactive version.

@@ -1,0 +1,58 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from recommender.ncf import VARIANTS
+from recommender.pipeline import STAGES
+from recommender.reports import format_metrics, format_stage_seconds
+from recommender.services import RetrainInProgress, retrain_in_process
+
+
+class Command(BaseCommand):
+    help = "Run the whole retrain pipeline in this process (no worker needed) and activate the new version."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--variant", choices=VARIANTS, help="ncf (MLP), gmf or neumf")
+        parser.add_argument("--epochs", type=int, help="most epochs (early stopping may stop sooner)")
+        parser.add_argument("--batch-size", type=int)
+        parser.add_argument("--lr", type=float, help="Adam learning rate")
+        parser.add_argument("--l2", type=float, help="L2 weight on the embeddings")
+        parser.add_argument("--embedding-dim", type=int)
+        parser.add_argument("--layers", help="MLP widths, e.g. 64,32,16,8")
+        parser.add_argument("--negatives", type=int, help="sampled negatives per positive (default 4)")
+        parser.add_argument("--patience", type=int, help="epochs without improvement before stopping")
+        parser.add_argument("--explicit-epochs", type=int, help="epochs of the explicit-rating model (RMSE)")
+        parser.add_argument("--seed", type=int)
+
+    def handle(self, *args, **options) -> None:
+        parameters = {
+            key: options[key]
+            for key in ("variant", "epochs", "batch_size", "lr", "l2", "embedding_dim", "negatives", "patience",
+                        "explicit_epochs", "seed")
+        }  # fmt: skip
+        if options["layers"]:
+            parameters["mlp_layers"] = [int(width) for width in options["layers"].split(",")]
+        quiet = options["verbosity"] == 0
+        bar = tqdm(total=100, unit="%", disable=quiet or not sys.stderr.isatty(), bar_format="{l_bar}{bar}| {elapsed}")
+        progress = {"stage": STAGES[0], "done": 0.0}
+
+        def on_stage(stage: str) -> None:
+            progress["stage"] = stage
+            bar.set_description(stage)
+
+        def on_progress(fraction: float) -> None:
+            bar.set_description(f"{progress['stage']} {fraction:.0%}")
+
+        try:
+            run = retrain_in_process(parameters=parameters, on_stage=on_stage, on_progress=on_progress)
+        except RetrainInProgress as exc:
+            raise CommandError(str(exc)) from exc
+        except ValueError as exc:
+            raise CommandError(f"training failed: {exc}") from exc
+        finally:
+            bar.close()
+        if not quiet:
+            self.stdout.write(f"run {run.pk} {run.status}; version {run.version.pk} is now active")
+            self.stdout.write(format_stage_seconds(run.stage_seconds))
+            self.stdout.write(format_metrics(run.metrics))

@@ -1,0 +1,43 @@
+"""Text and JSON renderings of a run's timings and metrics, for the commands."""
+
+from typing import Any
+
+from .models import ModelVersion
+
+METRIC_KEYS = ("hr@10", "ndcg@10", "hr@10_full", "ndcg@10_full", "precision@10", "recall@10")
+
+
+def format_stage_seconds(stage_seconds: dict[str, float]) -> str:
+    stages = "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in stage_seconds.items())
+    return f"stage seconds: {stages}  (total {sum(stage_seconds.values()):.1f}s)"
+
+
+def format_metrics(metrics: dict[str, Any]) -> str:
+    lines = [f"{'metric':14s} {'model':>8s} {'popularity':>11s}"]
+    for key in METRIC_KEYS:
+        if key in metrics:
+            lines.append(f"{key:14s} {metrics[key]:8.4f} {metrics.get(f'baseline_{key}', float('nan')):11.4f}")
+    if "rmse" in metrics:
+        lines.append(f"{'rmse':14s} {metrics['rmse']:8.4f}   (explicit-rating model, held-out ratings)")
+    if "samples_per_second" in metrics:
+        lines.append(
+            f"training: best epoch {metrics.get('best_epoch')} of {metrics.get('epochs_trained')}, "
+            f"{metrics['samples_per_second']:,.0f} samples/s"
+        )
+    return "\n".join(lines)
+
+
+def version_metrics_json(version: ModelVersion) -> dict[str, Any]:
+    """One flat object: the model's metrics, the popularity baseline's under "baseline", and timings."""
+    metrics = version.run.metrics
+    model = {key: value for key, value in metrics.items() if not key.startswith("baseline_")}
+    baseline = {key.removeprefix("baseline_"): value for key, value in metrics.items() if key.startswith("baseline_")}
+    return {
+        "version": version.pk,
+        "run": version.run.pk,
+        "activated_at": version.activated_at.isoformat() if version.activated_at else None,
+        "parameters": version.run.parameters,
+        **model,
+        "baseline": baseline,
+        "stage_seconds": version.run.stage_seconds,
+    }
