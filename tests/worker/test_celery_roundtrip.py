@@ -24,7 +24,7 @@ def test_it_round_trips_a_task_through_redis(start_worker):
 
 
 def test_it_routes_training_tasks_to_the_training_queue():
-    assert app.amqp.router.route({}, "worker.tasks.training.retrain")["queue"].name == "training"
+    assert app.amqp.router.route({}, "worker.tasks.training.run_stage")["queue"].name == "training"
     assert app.amqp.router.route({}, "worker.tasks.maintenance.ping")["queue"].name == "default"
 
 
