@@ -1,0 +1,416 @@
+"""Synthetic MovieLens-1M: the same three files, format and rough shape as the real data set.
+
+Taste model: users are noisy copies of a few taste archetypes; users and movies get vectors (genre part +
+free latent part) whose dot product is the affinity. Which movies a user rates is a draw without
+replacement (Gumbel top-k) from softmax(log-popularity + affinity), with each movie's mean appeal
+subtracted so that log-popularity (a stretched exponential in rank, like ML-1M) sets its overall share.
+Stars come from movie quality + user bias + affinity + noise, cut at quantiles that give ML-1M's star
+shares. Timestamps are drawn apart from the movies, so a user's latest rating is an ordinary draw.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+# Movies per genre in ML-1M, in GENRES order.
+_GENRE_COUNTS = np.array(
+    [503, 283, 105, 251, 1200, 211, 127, 1603, 68, 44, 343, 114, 106, 471, 276, 492, 143, 68], float
+)
+_GENRES_PER_MOVIE_P = (0.52, 0.34, 0.11, 0.03)
+AGE_CODES = (1, 18, 25, 35, 45, 50, 56)
+_AGE_COUNTS = np.array([222, 1103, 2096, 1193, 550, 496, 380], float)
+_OCCUPATION_COUNTS = np.array(
+    [711, 528, 267, 173, 759, 112, 236, 679, 17, 92, 195, 129, 388, 142, 302, 144, 241, 502, 70, 72, 281], float
+)
+_STAR_CDF = (0.056, 0.164, 0.425, 0.774)  # ML-1M shares of 1, 1-2, 1-3, 1-4 stars
+T_START = 956_703_932  # 2000-04-25
+T_END = 1_046_454_590  # 2003-02-28
+_T_2001 = 978_307_200
+_RATED_FRACTION = 3706 / 3883
+_MAX_USER_SHARE = 2314 / 3706  # the busiest ML-1M user rated 62% of the rated movies
+MIN_RATINGS_PER_USER = 20
+_LATENT_DIM = 8
+_GENRE_WEIGHT = 3.0  # strength of the genre part of the affinity
+_LATENT_WEIGHT = 3.0  # strength of the free latent part
+_POP_GAMMA, _POP_BETA, _POP_R0 = 1.6, 0.47, 0.035  # log-popularity = -gamma * (rank / (r0 * n)) ** beta
+_N_ARCHETYPES = 24  # taste communities; users are noisy copies of one
+_PERSONAL_NOISE = 1.0
+_MAINSTREAM_ACTIVITY = 0.25  # busy users lean a little more on popularity
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    out_dir: Path
+    movies_path: Path
+    users_path: Path
+    ratings_path: Path
+    n_users: int
+    n_movies: int
+    n_rated_movies: int
+    n_ratings: int
+    seed: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Movies:
+    genres: np.ndarray  # (n_movies, 18) bool
+    titles: list[str]
+
+
+@dataclass(frozen=True)
+class _Users:
+    gender: np.ndarray  # "M"/"F"
+    age: np.ndarray
+    occupation: np.ndarray
+    zips: list[str]
+
+
+def rated_movie_count(n_movies: int) -> int:
+    """How many of n_movies get ratings (about 95%, as 3,706 of 3,883 in ML-1M)."""
+    return min(n_movies, max(round(n_movies * _RATED_FRACTION), MIN_RATINGS_PER_USER))
+
+
+def validate_sizes(n_users: int, n_movies: int, n_ratings: int) -> int:
+    """Raise ValueError for impossible sizes; return the number of movies that get ratings."""
+    for name, value in (("n_users", n_users), ("n_movies", n_movies), ("n_ratings", n_ratings)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ValueError(f"{name} must be an integer (got {value!r})")
+    if n_users < 1 or n_movies < 1:
+        raise ValueError(f"n_users and n_movies must be positive (got {n_users}, {n_movies})")
+    n_rated = rated_movie_count(n_movies)
+    floor = MIN_RATINGS_PER_USER * n_users
+    if n_ratings < floor:
+        raise ValueError(
+            f"n_ratings={n_ratings} is too small: every user needs at least {MIN_RATINGS_PER_USER} "
+            f"ratings, so n_ratings must be >= {MIN_RATINGS_PER_USER} * n_users = {floor}"
+        )
+    if n_ratings > n_users * n_rated:
+        raise ValueError(
+            f"n_ratings={n_ratings} is too large: {n_rated} of the {n_movies} movies get ratings, so "
+            f"n_ratings must be <= n_users * rated movies = {n_users * n_rated}"
+        )
+    return n_rated
+
+
+def generate_movielens(
+    *, out_dir: Path, n_users: int = 6040, n_movies: int = 3883, n_ratings: int = 1_000_209, seed: int = 0
+) -> GenerationSummary:
+    """Write movies.dat, users.dat and ratings.dat (ML-1M format) into out_dir."""
+    started = time.perf_counter()
+    n_rated = validate_sizes(n_users, n_movies, n_ratings)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    movies = _make_movies(rngs[0], n_movies)
+    users = _make_users(rngs[1], n_users)
+    ratings = _simulate_ratings(rngs[2:], users, movies, n_rated, n_ratings)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = (out_dir / "movies.dat", out_dir / "users.dat", out_dir / "ratings.dat")
+    _write_movies(paths[0], movies)
+    _write_users(paths[1], users)
+    _write_ratings(paths[2], *ratings)
+    n_rated_actual = len(np.unique(ratings[1]))
+    return GenerationSummary(
+        out_dir, *paths, n_users, n_movies, n_rated_actual, n_ratings, seed, time.perf_counter() - started
+    )
+
+
+def _simulate_ratings(
+    rngs: list[np.random.Generator], users: _Users, movies: _Movies, n_rated: int, n_ratings: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(UserID, MovieID, stars, timestamp) arrays, grouped by user."""
+    rated_ids = np.sort(rngs[0].choice(len(movies.titles), n_rated, replace=False))
+    user_vec, movie_vec = _taste_vectors(rngs[0], users, movies.genres[rated_ids])
+    log_pop = _log_popularity(rngs[0], n_rated)
+    logit_base = log_pop - _mean_appeal(user_vec, movie_vec)
+    counts = _user_counts(rngs[1], len(user_vec), n_ratings, n_rated)
+    user_idx, col, affinity = _sample_pairs(rngs[1], user_vec, movie_vec, logit_base, counts)
+    col, moved = _cover_every_movie(rngs[1], col, n_rated)
+    affinity[moved] = np.einsum("ij,ij->i", user_vec[user_idx[moved]], movie_vec[col[moved]])
+    stars = _stars(rngs[2], user_idx, col, affinity, log_pop, len(user_vec))
+    user_idx, col, stars = _shuffle_within_users(rngs[2], user_idx, col, stars)
+    stamps = _timestamps(rngs[3], user_idx, counts)
+    return user_idx + 1, rated_ids[col] + 1, stars, stamps
+
+
+# --- movies ---------------------------------------------------------------------------------------------
+
+
+def _make_movies(rng: np.random.Generator, n_movies: int) -> _Movies:
+    n_genres = rng.choice(len(_GENRES_PER_MOVIE_P), n_movies, p=_GENRES_PER_MOVIE_P) + 1
+    keys = np.log(_GENRE_COUNTS)[None, :] + rng.gumbel(size=(n_movies, len(GENRES)))
+    rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
+    genres = rank < n_genres[:, None]
+    years = _movie_years(rng, n_movies)
+    return _Movies(genres=genres, titles=_make_titles(rng, years))
+
+
+def _movie_years(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Mostly the 1990s (peak 1995-98), a fifth 1970-89, the rest back to 1919."""
+    nineties = np.minimum(np.round(rng.normal(1995.8, 2.6, n)), 2000).astype(int)
+    era = rng.choice(3, n, p=(0.62, 0.23, 0.15))
+    years = np.choose(era, [nineties, rng.integers(1970, 1990, n), rng.integers(1919, 1970, n)])
+    return np.clip(years, 1919, 2000)
+
+
+_ADJECTIVES = (
+    "Silent", "Last", "Dark", "Lost", "Broken", "Golden", "Wild", "Hidden", "Little", "Blue", "Crimson",
+    "Frozen", "Endless", "Secret", "Burning", "Quiet", "Sweet", "Bitter", "Lonely", "Final", "Perfect",
+    "Strange", "Savage", "Midnight", "Electric", "Forgotten", "Lucky", "Crazy", "Deadly", "Eternal",
+)  # fmt: skip
+_NOUNS = (
+    "River", "Night", "Heart", "Road", "City", "Summer", "Storm", "Garden", "Shadow", "Stranger", "Island",
+    "Mirror", "Kingdom", "Game", "Hunter", "Dream", "Moon", "Fire", "Angel", "Witness", "Journey", "Ghost",
+    "Empire", "Voyage", "Wedding", "Train", "Sky", "Dancer", "Letter", "Promise", "Planet", "Desert",
+)  # fmt: skip
+_ACCENTED = ("Café", "Amélie", "Señor", "Über", "Noël", "Garçon", "Mañana", "Déjà Vu", "Fiancée", "Soirée")
+_NAMES = ("Johnny", "Maria", "Harry", "Lucy", "Jack", "Emma", "Frankie", "Rosa", "Max", "Nina")
+_FOREIGN = (
+    "Cité des enfants perdus, La", "Noche de los muertos, La", "Schöne Zeit, Die", "Vita è bella, La",
+    "Garçon d'honneur", "Año perdido, El", "Rêve éternel, Le", "Mädchen aus Köln, Das",
+    "Château de ma mère, Le", "Niño y el mar, El", "Été meurtrier, L'", "Città nuda, La",
+)  # fmt: skip
+
+
+def _make_titles(rng: np.random.Generator, years: np.ndarray) -> list[str]:
+    n = len(years)
+    pattern = rng.choice(4, n, p=(0.5, 0.2, 0.15, 0.15))
+    adj, name = rng.integers(len(_ADJECTIVES), size=n), rng.integers(len(_NAMES), size=n)
+    noun = rng.integers(len(_NOUNS), size=n)
+    second = (noun + rng.integers(1, len(_NOUNS), size=n)) % len(_NOUNS)
+    accent = np.where(rng.random(n) < 0.05, rng.integers(len(_ACCENTED), size=n), -1)
+    article = np.where(pattern < 2, rng.choice(3, n, p=(0.5, 0.1, 0.4)), 2)  # The / A / none
+    alt = np.where(rng.random(n) < 0.05, rng.integers(len(_FOREIGN), size=n), -1)
+    sequel = rng.random(n) < 0.04
+    titles = []
+    for i in range(n):
+        head = _ACCENTED[accent[i]] if accent[i] >= 0 else _NOUNS[noun[i]]
+        adjective, other = _ADJECTIVES[adj[i]], _NOUNS[second[i]]
+        words = (
+            f"{adjective} {head}",
+            f"{head} of the {other}",
+            f"{_NAMES[name[i]]}'s {head}",
+            f"{head}: The {adjective} {other}",
+        )[pattern[i]]
+        words += (" II" if sequel[i] else "") + (", The", ", A", "")[article[i]]
+        extra = f" ({_FOREIGN[alt[i]]})" if alt[i] >= 0 else ""
+        titles.append(f"{words}{extra} ({years[i]})")
+    return titles
+
+
+# --- users ----------------------------------------------------------------------------------------------
+
+
+def _make_users(rng: np.random.Generator, n_users: int) -> _Users:
+    gender = np.where(rng.random(n_users) < 0.717, "M", "F")
+    age = np.array(AGE_CODES)[rng.choice(len(AGE_CODES), n_users, p=_AGE_COUNTS / _AGE_COUNTS.sum())]
+    occupation = rng.choice(len(_OCCUPATION_COUNTS), n_users, p=_OCCUPATION_COUNTS / _OCCUPATION_COUNTS.sum())
+    zip5 = rng.integers(1000, 100_000, n_users)
+    plus4 = np.where(rng.random(n_users) < 0.02, rng.integers(1000, 10_000, n_users), -1)
+    zips = [f"{z:05d}-{p}" if p >= 0 else f"{z:05d}" for z, p in zip(zip5.tolist(), plus4.tolist(), strict=True)]
+    return _Users(gender=gender, age=age, occupation=occupation, zips=zips)
+
+
+def _genre_shift(users: _Users) -> np.ndarray:
+    """Small demographic leanings in genre taste (n_users, 18)."""
+    col = {g: i for i, g in enumerate(GENRES)}
+    shift = np.zeros((len(users.age), len(GENRES)))
+    female = users.gender == "F"
+    for genre, amount in (("Romance", 0.5), ("Drama", 0.3), ("Musical", 0.4), ("Action", -0.4), ("War", -0.4)):
+        shift[female, col[genre]] += amount
+    for genre in ("Children's", "Animation"):
+        shift[users.age == 1, col[genre]] += 0.8
+    for genre in ("Film-Noir", "Western", "War"):
+        shift[users.age >= 50, col[genre]] += 0.5
+    return shift
+
+
+def _log_popularity(rng: np.random.Generator, n_rated: int) -> np.ndarray:
+    """Stretched-exponential popularity by rank, the shape of ML-1M's count-by-rank curve."""
+    rank = rng.permutation(n_rated) + 1.0
+    return -_POP_GAMMA * (rank / (_POP_R0 * n_rated)) ** _POP_BETA
+
+
+def _taste_vectors(rng: np.random.Generator, users: _Users, genres: np.ndarray) -> tuple[np.ndarray, ...]:
+    """User and movie vectors whose dot product is the affinity."""
+    n_users, n_genres = len(users.age), len(GENRES)
+    liked = np.log(_GENRE_COUNTS) * 0.5 + rng.gumbel(size=(_N_ARCHETYPES, n_genres))
+    n_liked = rng.integers(2, 4, _N_ARCHETYPES)
+    favourite = np.argsort(np.argsort(-liked, axis=1), axis=1) < n_liked[:, None]
+    archetype = rng.integers(_N_ARCHETYPES, size=n_users)
+    noise = _PERSONAL_NOISE * rng.standard_normal((n_users, n_genres))
+    user_genre = favourite[archetype] + noise + _genre_shift(users)
+    user_genre -= user_genre.mean(axis=1, keepdims=True)
+    movie_genre = genres / genres.sum(axis=1, keepdims=True)
+    arch_latent = rng.standard_normal((_N_ARCHETYPES, _LATENT_DIM))
+    user_latent = arch_latent[archetype] + _PERSONAL_NOISE * rng.standard_normal((n_users, _LATENT_DIM))
+    user_latent /= math.sqrt(_LATENT_DIM * (1 + _PERSONAL_NOISE**2))
+    movie_latent = rng.standard_normal((len(genres), _LATENT_DIM))
+    user_vec = np.hstack([_GENRE_WEIGHT * user_genre, _LATENT_WEIGHT * user_latent])
+    return user_vec, np.hstack([movie_genre, movie_latent])
+
+
+def _mean_appeal(user_vec: np.ndarray, movie_vec: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """log mean_u exp(affinity) per movie: subtracting it makes log_pop the movie's marginal weight."""
+    total = np.full(len(movie_vec), -np.inf)
+    for start in range(0, len(user_vec), chunk):
+        affinity = user_vec[start : start + chunk] @ movie_vec.T
+        top = affinity.max(axis=0)
+        total = np.logaddexp(total, top + np.log(np.exp(affinity - top).sum(axis=0)))
+    return total - math.log(len(user_vec))
+
+
+# --- which movies each user rates -----------------------------------------------------------------------
+
+
+def _user_counts(rng: np.random.Generator, n_users: int, n_ratings: int, n_rated: int) -> np.ndarray:
+    """Ratings per user: >= 20, long-tailed (soft-capped lognormal), summing exactly to n_ratings."""
+    floor = MIN_RATINGS_PER_USER
+    cap = min(n_rated, max(round(_MAX_USER_SHARE * n_rated), math.ceil(n_ratings / n_users) + 1))
+    span = max(cap - floor, 1e-9)
+    raw = np.maximum(rng.lognormal(0.0, 1.15, n_users) - 0.08, 0.0)  # ~1.5% sit on the floor
+    lo, hi = 0.0, 1.0
+    while floor * n_users + (span * np.tanh(hi * raw / span)).sum() < n_ratings and hi < 1e12:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        below = floor * n_users + (span * np.tanh(mid * raw / span)).sum() < n_ratings
+        lo, hi = (mid, hi) if below else (lo, mid)
+    wanted = floor + span * np.tanh(lo * raw / span)
+    counts = np.minimum(np.floor(wanted).astype(np.int64), cap)
+    return _top_up(counts, wanted - counts, n_ratings, cap)
+
+
+def _top_up(counts: np.ndarray, fraction: np.ndarray, n_ratings: int, cap: int) -> np.ndarray:
+    """Add the rounding deficit one rating at a time to the users with the largest remainders."""
+    order = np.argsort(-fraction, kind="stable")
+    while (deficit := n_ratings - int(counts.sum())) > 0:
+        open_users = order[counts[order] < cap]
+        counts[open_users[:deficit]] += 1
+    return counts
+
+
+def _sample_pairs(
+    rng: np.random.Generator,
+    user_vec: np.ndarray,
+    movie_vec: np.ndarray,
+    log_pop: np.ndarray,
+    counts: np.ndarray,
+    chunk: int = 512,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gumbel top-k: each user's k_u movies without replacement from softmax(m_u * log_pop + affinity)."""
+    mainstream = (counts / np.median(counts)) ** _MAINSTREAM_ACTIVITY  # busy users rate more hits
+    users, cols, affs = [], [], []
+    for start in range(0, len(counts), chunk):
+        affinity = user_vec[start : start + chunk] @ movie_vec.T
+        logits = affinity + mainstream[start : start + chunk, None] * log_pop
+        keys = (logits + rng.gumbel(size=affinity.shape)).astype(np.float32)
+        k = counts[start : start + chunk]
+        top = np.argsort(-keys, axis=1, kind="stable")[:, : k.max()]
+        rows, pos = np.nonzero(np.arange(top.shape[1]) < k[:, None])
+        users.append(rows + start)
+        cols.append(top[rows, pos])
+        affs.append(affinity[rows, cols[-1]])
+    return np.concatenate(users), np.concatenate(cols), np.concatenate(affs)
+
+
+def _cover_every_movie(rng: np.random.Generator, col: np.ndarray, n_rated: int) -> tuple[np.ndarray, list[int]]:
+    """Hand each never-drawn movie one rating taken from the most rated movie (no pair can repeat)."""
+    col, moved = col.copy(), []
+    counts = np.bincount(col, minlength=n_rated)
+    for movie in np.flatnonzero(counts == 0):
+        donor = int(np.argmax(counts))
+        if counts[donor] < 2:
+            break
+        row = int(rng.choice(np.flatnonzero(col == donor)))
+        col[row] = movie
+        counts[donor] -= 1
+        counts[movie] = 1
+        moved.append(row)
+    return col, moved
+
+
+# --- stars and time -------------------------------------------------------------------------------------
+
+
+def _stars(
+    rng: np.random.Generator,
+    user_idx: np.ndarray,
+    col: np.ndarray,
+    affinity: np.ndarray,
+    log_pop: np.ndarray,
+    n_users: int,
+) -> np.ndarray:
+    """Whole stars: quality + user bias + affinity + noise, cut at ML-1M's star shares."""
+    quality = 0.3 * log_pop + 0.5 * rng.standard_normal(len(log_pop))
+    bias = 0.5 * rng.standard_normal(n_users)
+    centred = affinity - affinity.mean()
+    score = quality[col] + bias[user_idx] + 0.6 * centred / (centred.std() + 1e-12)
+    score += rng.standard_normal(len(score))
+    cuts = np.quantile(score, _STAR_CDF)
+    return (np.searchsorted(cuts, score) + 1).astype(np.int64)
+
+
+def _shuffle_within_users(
+    rng: np.random.Generator, user_idx: np.ndarray, *columns: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Random order inside each user's block (drops the preference order of the top-k draw)."""
+    order = np.lexsort((rng.random(len(user_idx)), user_idx))
+    return (user_idx[order], *(c[order] for c in columns))
+
+
+def _timestamps(rng: np.random.Generator, user_idx: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """A burst of sessions from each user's join date, plus a few later ratings up to Feb 2003."""
+    n_users, n = len(counts), len(user_idx)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    joined = T_START + (_T_2001 - T_START - 86_400 * 20) * rng.beta(1.5, 1.0, n_users)
+    gaps = np.ceil(rng.lognormal(np.log(25.0), 1.0, n))
+    gaps += np.where(rng.random(n) < 0.02, rng.exponential(86_400 * 3.0, n), 0.0)
+    elapsed = np.cumsum(gaps)
+    elapsed -= np.repeat(elapsed[starts] - gaps[starts], counts)
+    burst = joined[user_idx] + elapsed
+    late_share = np.where(rng.random(n_users) < 0.3, rng.beta(1.0, 3.0, n_users), 0.0)
+    burst_end = np.maximum.reduceat(burst, starts)
+    late_at = burst_end[user_idx] + rng.random(n) * (T_END - burst_end[user_idx])
+    slots = np.where(rng.random(n) < late_share[user_idx], late_at, burst).astype(np.int64)
+    stamps = np.empty(n, dtype=np.int64)
+    stamps[np.lexsort((rng.random(n), user_idx))] = np.minimum(slots, T_END)
+    return stamps
+
+
+# --- writing --------------------------------------------------------------------------------------------
+
+
+def _write_text(path: Path, lines: str) -> None:
+    path.write_bytes(lines.encode("latin-1"))
+
+
+def _write_movies(path: Path, movies: _Movies) -> None:
+    names = np.array(GENRES)
+    lines = (
+        f"{i}::{t}::{'|'.join(names[g])}\n"
+        for i, (t, g) in enumerate(zip(movies.titles, movies.genres, strict=True), 1)
+    )
+    _write_text(path, "".join(lines))
+
+
+def _write_users(path: Path, users: _Users) -> None:
+    rows = zip(users.gender.tolist(), users.age.tolist(), users.occupation.tolist(), users.zips, strict=True)
+    _write_text(path, "".join(f"{i}::{g}::{a}::{o}::{z}\n" for i, (g, a, o, z) in enumerate(rows, 1)))
+
+
+def _write_ratings(path: Path, users: np.ndarray, movies: np.ndarray, stars: np.ndarray, stamps: np.ndarray) -> None:
+    # Plain f-string formatting measured ~0.4 s per million lines, faster than numpy/pandas string ops.
+    rows = zip(users.tolist(), movies.tolist(), stars.tolist(), stamps.tolist(), strict=True)
+    _write_text(path, "".join(f"{u}::{m}::{r}::{t}\n" for u, m, r, t in rows))
