@@ -88,8 +88,9 @@ class MovieGenre(models.Model):
 
 
 class Rating(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ratings")
-    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="ratings")
+    # No single-column indexes: (user, movie) and (movie, timestamp) below lead with these columns.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ratings", db_index=False)
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="ratings", db_index=False)
     stars = models.PositiveSmallIntegerField()
     timestamp = models.BigIntegerField(help_text="When it was rated, in Unix seconds (as in MovieLens).")
 

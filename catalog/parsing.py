@@ -47,35 +47,41 @@ class Parsed:
 
 
 class _Checker:
-    """Collects per-line failures of one file; a line keeps only its first problem."""
+    """Collects per-line failures of one file; a line keeps only its first problem.
+
+    Fields stay Arrow arrays (string work in Arrow's C++ kernels); masks and results are positional.
+    """
 
     def __init__(self, source: SourceText, n_fields: int, layout: str) -> None:
         self.source = source
-        lines = pd.Series(source.text.split("\n"), dtype=object).str.rstrip("\r")
-        lines.index = np.arange(1, len(lines) + 1)
-        lines = lines[lines.str.strip() != ""]  # blank lines (and the final newline) are not records
-        self.lines = lines
-        self.bad = pd.Series("", index=lines.index, dtype=object)
-        counts, self.fields = _split_fields(lines, n_fields)
+        lines = pc.utf8_rtrim(pa.array(source.text.split("\n"), type=pa.string()), characters="\r")
+        keep = pc.not_equal(pc.utf8_trim_whitespace(lines), "")  # blank lines (and the last newline) are no records
+        self.line_numbers = np.flatnonzero(keep.to_numpy(zero_copy_only=False)) + 1
+        self.lines = lines.filter(keep)
+        self.bad = np.zeros(len(self.lines), dtype=bool)
+        self.reasons: dict[int, str] = {}
+        counts, self.fields = _split_fields(self.lines, n_fields)
         self.flag(counts != n_fields, lambda i: f"expected {n_fields} fields ({layout}), found {counts[i]}")
 
-    def flag(self, mask: pd.Series, reason) -> None:
-        fresh = mask & (self.bad == "")
-        if fresh.any():
-            idx = fresh[fresh].index
-            self.bad[idx] = [reason(i) for i in idx] if callable(reason) else reason
+    def flag(self, mask, reason) -> None:
+        fresh = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.bad)
+        self.bad[fresh] = True
+        for i in fresh:
+            self.reasons[int(i)] = reason(i) if callable(reason) else reason
 
-    def integer(self, column: int, name: str) -> pd.Series:
-        raw = self.fields[column].fillna("").str.strip()
-        values = pd.to_numeric(raw.where(raw.str.fullmatch(r"[+-]?\d+"), None), errors="coerce")
-        self.flag(values.isna(), lambda i: f"{name} {raw[i]!r} is not an integer")
-        return values.fillna(0).astype(np.int64)
+    def text(self, column: int) -> pd.Series:
+        return pd.Series(pc.utf8_trim_whitespace(self.fields[column]).to_pylist(), dtype=object)
+
+    def integer(self, column: int, name: str) -> np.ndarray:
+        raw = pc.utf8_trim_whitespace(self.fields[column])
+        ok = pc.match_substring_regex(raw, r"^[+-]?\d{1,18}$").to_numpy(zero_copy_only=False)
+        self.flag(~ok, lambda i: f"{name} {raw[int(i)].as_py()!r} is not an integer")
+        return pc.cast(pc.if_else(pa.array(ok), raw, "0"), pa.int64()).to_numpy()
 
     def result(self, records: pd.DataFrame) -> Parsed:
-        ok = self.bad == ""
-        errors = [LineError(self.source.name, int(i), r) for i, r in self.bad[~ok].items()]
-        records = records[ok].copy()
-        records.insert(0, "line", records.index.astype(np.int64))
+        errors = [LineError(self.source.name, int(self.line_numbers[i]), r) for i, r in sorted(self.reasons.items())]
+        records = records[~self.bad].copy()
+        records.insert(0, "line", self.line_numbers[~self.bad])
         return Parsed(records.reset_index(drop=True), errors)
 
 
@@ -83,15 +89,15 @@ def parse_users(source: SourceText) -> Parsed:
     check = _Checker(source, 5, "UserID::Gender::Age::Occupation::Zip-code")
     user_id = check.integer(0, "UserID")
     check.flag(user_id <= 0, lambda i: f"UserID {user_id[i]} is not positive")
-    gender = check.fields[1].fillna("").str.strip()
+    gender = check.text(1)
     check.flag(~gender.isin(["M", "F"]), lambda i: f"gender {gender[i]!r} is not M or F")
     age = check.integer(2, "age")
-    check.flag(~age.isin(AGE_CODES), lambda i: f"age code {age[i]} is not one of {sorted(AGE_CODES)}")
+    check.flag(~np.isin(age, list(AGE_CODES)), lambda i: f"age code {age[i]} is not one of {sorted(AGE_CODES)}")
     occupation = check.integer(3, "occupation")
-    check.flag(~occupation.isin(OCCUPATION_CODES), lambda i: f"occupation {occupation[i]} is not 0-20")
-    zip_code = check.fields[4].fillna("").str.strip()
+    check.flag(~np.isin(occupation, list(OCCUPATION_CODES)), lambda i: f"occupation {occupation[i]} is not 0-20")
+    zip_code = check.text(4)
     check.flag(zip_code.str.len() > MAX_ZIP_LENGTH, f"zip code longer than {MAX_ZIP_LENGTH} characters")
-    _flag_duplicates(check, user_id, "UserID")
+    _flag_duplicates(check, pd.DataFrame({"u": user_id}), "UserID")
     frame = pd.DataFrame(
         {"movielens_id": user_id, "gender": gender, "age": age, "occupation": occupation, "zip_code": zip_code}
     )
@@ -102,13 +108,13 @@ def parse_movies(source: SourceText) -> Parsed:
     check = _Checker(source, 3, "MovieID::Title::Genres")
     movie_id = check.integer(0, "MovieID")
     check.flag(movie_id <= 0, lambda i: f"MovieID {movie_id[i]} is not positive")
-    title = check.fields[1].fillna("").str.strip()
+    title = check.text(1)
     check.flag(title == "", "empty title")
     check.flag(title.str.len() > MAX_TITLE_LENGTH, f"title longer than {MAX_TITLE_LENGTH} characters")
-    genres = check.fields[2].fillna("").str.strip().map(_split_genres)
+    genres = check.text(2).map(_split_genres)
     unknown = genres.map(lambda names: [g for g in names if g not in ML1M_GENRES])
     check.flag(unknown.str.len() > 0, lambda i: f"unknown genre {unknown[i][0]!r}")
-    _flag_duplicates(check, movie_id, "MovieID")
+    _flag_duplicates(check, pd.DataFrame({"m": movie_id}), "MovieID")
     frame = pd.DataFrame({"movielens_id": movie_id, "title": title, "year": title.map(year_from_title)})
     frame["genres"] = genres
     return check.result(frame)
@@ -122,8 +128,8 @@ def parse_ratings(source: SourceText, known_users: Iterable[int], known_movies: 
     check.flag((stars < 1) | (stars > 5), lambda i: f"rating {stars[i]} is not 1-5 stars")
     timestamp = check.integer(3, "timestamp")
     check.flag(timestamp < 0, lambda i: f"timestamp {timestamp[i]} is negative")
-    check.flag(~user_id.isin(pd.Index(list(known_users))), lambda i: f"unknown UserID {user_id[i]}")
-    check.flag(~movie_id.isin(pd.Index(list(known_movies))), lambda i: f"unknown MovieID {movie_id[i]}")
+    check.flag(~np.isin(user_id, np.fromiter(known_users, np.int64)), lambda i: f"unknown UserID {user_id[i]}")
+    check.flag(~np.isin(movie_id, np.fromiter(known_movies, np.int64)), lambda i: f"unknown MovieID {movie_id[i]}")
     pair = pd.DataFrame({"u": user_id, "m": movie_id})
     _flag_duplicates(check, pair, "rating of this user for this movie")
     frame = pd.DataFrame(
@@ -147,32 +153,26 @@ def _split_genres(field: str) -> list[str]:
     return [name.strip() for name in field.split("|") if name.strip()]
 
 
-def _split_fields(lines: pd.Series, n_fields: int) -> tuple[pd.Series, pd.DataFrame]:
-    """Field counts per line, and the fields (empty where the count is wrong), split in Arrow's C++."""
-    strings = pa.array(lines.to_numpy(), type=pa.string())
-    counts = pc.list_value_length(pc.split_pattern(strings, "::")).to_numpy(zero_copy_only=False)
+def _split_fields(lines: pa.Array, n_fields: int) -> tuple[np.ndarray, list[pa.Array]]:
+    """Field counts per line, and the fields (empty where the count is wrong)."""
+    counts = pc.list_value_length(pc.split_pattern(lines, "::")).to_numpy(zero_copy_only=False)
     wrong = counts != n_fields
     if wrong.any():
-        strings = pc.if_else(pa.array(wrong), "::" * (n_fields - 1), strings)
-    parts = pc.split_pattern(strings, "::")
-    columns = {i: pc.list_element(parts, i).to_pandas() for i in range(n_fields)}
-    fields = pd.DataFrame(columns)
-    fields.index = lines.index
-    return pd.Series(counts, index=lines.index), fields
+        lines = pc.if_else(pa.array(wrong), "::" * (n_fields - 1), lines)
+    parts = pc.split_pattern(lines, "::")
+    return counts, [pc.list_element(parts, i) for i in range(n_fields)]
 
 
-def _flag_duplicates(check: _Checker, keys: pd.Series | pd.DataFrame, what: str) -> None:
-    valid = check.bad == ""
-    keyed = keys[valid]
-    dupes = keyed.duplicated(keep="first")
-    if not dupes.any():
+def _flag_duplicates(check: _Checker, keys: pd.DataFrame, what: str) -> None:
+    """Flag later lines that repeat the key of an earlier valid line."""
+    columns = list(keys.columns)
+    valid = keys[~check.bad].assign(_line=check.line_numbers[~check.bad])
+    repeated = valid.duplicated(subset=columns, keep="first")
+    if not repeated.any():
         return
-    key_cols = list(keyed.columns) if isinstance(keyed, pd.DataFrame) else None
-    frame = keyed.to_frame("k") if key_cols is None else keyed
-    cols = key_cols or ["k"]
-    first_line = frame.reset_index().groupby(cols)["index"].transform("min")
-    first_line.index = frame.index
-    check.flag(
-        dupes.reindex(check.bad.index, fill_value=False),
-        lambda i: f"duplicate {what} (first on line {first_line[i]})",
-    )
+    firsts = valid[~repeated].rename(columns={"_line": "_first"})
+    dupes = valid[repeated].reset_index().merge(firsts, on=columns, how="left")
+    first_line = dict(zip(dupes["index"], dupes["_first"], strict=True))
+    mask = np.zeros(len(check.bad), dtype=bool)
+    mask[dupes["index"].to_numpy()] = True
+    check.flag(mask, lambda i: f"duplicate {what} (first on line {first_line[i]})")

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import services
+from . import versions
 from .models import ModelVersion, Recommendation, TrainingRun
 
 
@@ -33,7 +33,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to serve.", messages.ERROR)
             return
-        version = services.rollback_to(version_id=queryset.get().pk)
+        version = versions.version_activate(version_id=queryset.get().pk)
         self.message_user(request, f"Now serving {version}.", messages.SUCCESS)
 
 

@@ -69,8 +69,9 @@ class ModelVersion(models.Model):
 
 
 class Recommendation(models.Model):
-    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="recommendations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # (version, user, rank) leads with version and user: no separate indexes for them.
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="recommendations", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     rank = models.PositiveSmallIntegerField()
     movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()

@@ -76,9 +76,15 @@ def test_importing_again_changes_nothing(tiny_dataset):
 
 def test_changed_files_update_what_changed(tiny_dataset):
     _import(tiny_dataset)
-    ratings = (tiny_dataset / "ratings.dat").read_text("latin-1").replace("70::3606::4::978300000", "70::3606::1::978399999")
+    ratings = (
+        (tiny_dataset / "ratings.dat").read_text("latin-1").replace("70::3606::4::978300000", "70::3606::1::978399999")
+    )
     (tiny_dataset / "ratings.dat").write_text(ratings, "latin-1")
-    movies = (tiny_dataset / "movies.dat").read_text("latin-1").replace("318::Shawshank Redemption, The (1994)::Drama", "318::Shawshank Redemption, The (1994)::Crime|Drama")
+    movies = (
+        (tiny_dataset / "movies.dat")
+        .read_text("latin-1")
+        .replace("318::Shawshank Redemption, The (1994)::Drama", "318::Shawshank Redemption, The (1994)::Crime|Drama")
+    )
     (tiny_dataset / "movies.dat").write_text(movies, "latin-1")
     _append(tiny_dataset / "users.dat", "71::F::18::4::75001")
     _append(tiny_dataset / "ratings.dat", "71::1::5::978301000")
@@ -173,3 +179,18 @@ def test_a_failure_while_writing_rolls_everything_back(tiny_dataset, monkeypatch
 
 def test_it_is_quiet_at_verbosity_0(tiny_dataset):
     assert _import(tiny_dataset, "--verbosity", "0") == ""
+
+
+def test_the_bulk_path_keeps_the_foreign_keys(tiny_dataset, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr("catalog.importing.BULK_LOAD_ROWS", 1)
+    _import(tiny_dataset)
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Rating._meta.db_table)
+    targets = sorted(c["foreign_key"][0] for c in constraints.values() if c["foreign_key"])
+    assert targets == sorted([Movie._meta.db_table, User._meta.db_table])
+    assert Rating.objects.count() == TINY_COUNTS["ratings"]
+    Movie.objects.filter(movielens_id=1).delete()
+    assert not Rating.objects.filter(movie__movielens_id=1).exists()

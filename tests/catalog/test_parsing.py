@@ -10,7 +10,9 @@ def _errors(parsed) -> list[str]:
 
 
 def test_it_parses_users_with_free_text_zip_codes():
-    parsed = parse_users(SourceText("users.dat", "1::F::1::10::48067\n67::F::50::5::98107-2117\n2::M::56::16::N1 9GU\n"))
+    parsed = parse_users(
+        SourceText("users.dat", "1::F::1::10::48067\n67::F::50::5::98107-2117\n2::M::56::16::N1 9GU\n")
+    )
     assert parsed.errors == []
     assert list(parsed.records["zip_code"]) == ["48067", "98107-2117", "N1 9GU"]
     assert list(parsed.records["line"]) == [1, 2, 3]
