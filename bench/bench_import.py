@@ -36,7 +36,8 @@ def main() -> None:
             _run(["migrate", "--verbosity", "0"], url)
             for label in ("first import", "same files again"):
                 seconds, peak_mb = _timed_import(data, url)
-                print(f"{database:10s} {label:17s} {seconds:6.1f} s  {rows / seconds:10,.0f} rows/s  peak {peak_mb:,.0f} MB")
+                rate = rows / seconds
+                print(f"{database:10s} {label:17s} {seconds:6.1f} s  {rate:10,.0f} rows/s  peak {peak_mb:,.0f} MB")
 
 
 def _generate(target: Path) -> Path:

@@ -19,7 +19,10 @@ def test_it_parses_users_with_free_text_zip_codes():
 
 
 def test_it_reports_each_bad_user_line_with_its_reason():
-    text = "1::F::1::10::48067\n2::X::56::16::1\n3::M::33::1::1\n4::M::25::21::1\nabc::M::25::1::1\n5::M::25\n1::F::1::10::1\n"
+    text = (
+        "1::F::1::10::48067\n2::X::56::16::1\n3::M::33::1::1\n4::M::25::21::1\n"
+        "abc::M::25::1::1\n5::M::25\n1::F::1::10::1\n"
+    )
     assert _errors(parse_users(SourceText("users.dat", text))) == [
         "users.dat:2: gender 'X' is not M or F",
         "users.dat:3: age code 33 is not one of [1, 18, 25, 35, 45, 50, 56]",
