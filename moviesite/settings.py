@@ -130,6 +130,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"py4j": {"level": "WARNING"}},  # Spark's bridge chats at INFO on every connection
 }
 
 # --- MovieLens data ---------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Who may start a retrain when, and what bad input gets: no Spark or training needed."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from recommender.models import TrainingRun
+from recommender.parameters import resolve_parameters
+from recommender.runs import fail_stale_runs
+from recommender.services import RetrainInProgress, trigger_retrain
+
+pytestmark = pytest.mark.django_db
+
+
+def _running(**fields) -> TrainingRun:
+    return TrainingRun.objects.create(status=TrainingRun.Status.RUNNING, stage="train", progress=42.0,
+                                      heartbeat_at=timezone.now(), **fields)  # fmt: skip
+
+
+def test_a_second_retrain_is_refused_while_one_runs():
+    current = _running()
+    with pytest.raises(RetrainInProgress, match=f"already running \\(run {current.pk}, stage train, 42%\\)"):
+        trigger_retrain(trigger="api")
+    assert TrainingRun.objects.count() == 1
+
+
+def test_the_train_command_refuses_too():
+    _running()
+    with pytest.raises(CommandError, match="a retrain is already running"):
+        call_command("train", stdout=StringIO())
+
+
+def test_a_run_whose_worker_went_silent_is_failed_and_no_longer_blocks(settings, django_capture_on_commit_callbacks):
+    settings.TRAINING_STALE_AFTER = 60
+    lost = _running()
+    TrainingRun.objects.filter(pk=lost.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = trigger_retrain(trigger="admin")
+
+    lost.refresh_from_db()
+    assert lost.status == TrainingRun.Status.FAILED and "the worker was lost" in lost.error
+    assert run.status == TrainingRun.Status.QUEUED and run.trigger == "admin"
+    assert len(callbacks) == 1  # the chain is sent only once the run row is committed
+
+
+def test_a_fresh_heartbeat_is_not_stale():
+    _running()
+    assert fail_stale_runs(older_than=timedelta(minutes=1)) == 0
+
+
+def test_finished_runs_do_not_block():
+    TrainingRun.objects.create(status=TrainingRun.Status.FAILED, in_progress=None)
+    TrainingRun.objects.create(status=TrainingRun.Status.SUCCEEDED, in_progress=None)
+    assert resolve_parameters({})["negatives"] == 4
+    TrainingRun.objects.create(parameters=resolve_parameters({}))
+    assert TrainingRun.objects.filter(in_progress=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": 0}, "epochs and batch_size must be positive"),
+        ({"variant": "svd"}, "variant must be one of"),
+        ({"negatives": 0}, "negatives and eval_negatives must be at least 1"),
+        ({"learning_rate": 0.1}, "unknown retrain parameter"),
+    ],
+)
+def test_bad_parameters_are_refused_before_anything_runs(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        trigger_retrain(trigger="api", parameters=overrides)
+    assert not TrainingRun.objects.exists()
+
+
+def test_training_on_an_empty_catalogue_fails_clearly(settings, tmp_path):
+    settings.ARTIFACTS_DIR = tmp_path
+    with pytest.raises(CommandError, match="there are no ratings to train on: import MovieLens first"):
+        call_command("train", stdout=StringIO())
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.FAILED and run.error.startswith("snapshot failed")
+
+
+def test_evaluate_without_a_version_says_what_to_do():
+    with pytest.raises(CommandError, match="run 'python manage.py train' first"):
+        call_command("evaluate", stdout=StringIO())
