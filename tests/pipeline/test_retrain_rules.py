@@ -86,3 +86,18 @@ def test_training_on_an_empty_catalogue_fails_clearly(settings, tmp_path):
 def test_evaluate_without_a_version_says_what_to_do():
     with pytest.raises(CommandError, match="run 'python manage.py train' first"):
         call_command("evaluate", stdout=StringIO())
+
+
+def test_the_retrain_command_queues_a_run(django_capture_on_commit_callbacks):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("retrain", stdout=out)
+    run = TrainingRun.objects.get()
+    assert f"queued run {run.pk}" in out.getvalue()
+    assert run.trigger == "command" and run.status == "queued" and len(callbacks) == 1
+
+
+def test_the_retrain_command_refuses_while_one_runs():
+    _running()
+    with pytest.raises(CommandError, match="already running"):
+        call_command("retrain", stdout=StringIO())

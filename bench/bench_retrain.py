@@ -1,0 +1,83 @@
+"""Full retrain benchmark: `manage.py train` (snapshot to activation) on generated data of ML-1M size.
+
+    .venv/bin/python bench/bench_retrain.py                    # generate, import into a fresh SQLite, train
+    .venv/bin/python bench/bench_retrain.py --data var/data/ml-1m --train-args "--variant neumf"
+
+Prints the command's own report (per-stage seconds, metrics beside popularity, samples/s), the wall time, and
+the peak resident memory of the training process and its Spark JVM together (sampled from /proc every 0.2 s).
+Targets (issue 3): at most 5 minutes in all, precompute at most 30 s, peak memory at most 6 GB.
+"""
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, help="an ml-1m folder (default: generate one of ML-1M size)")
+    parser.add_argument("--train-args", default="", help="extra arguments for manage.py train")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "MOVIESITE_VAR_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3"}
+        data = args.data or Path(scratch) / "ml-1m"
+        if not args.data:
+            _manage(["generate_movielens", str(data), "--seed", "0"], env)
+        _manage(["migrate", "--verbosity", "0"], env)
+        _manage(["import_movielens", str(data)], env)
+        started = time.perf_counter()
+        peak = _manage(["train", *shlex.split(args.train_args)], env, measure=True)
+        print(
+            f"retrain wall time {time.perf_counter() - started:.1f} s; peak RSS (process + JVM) {peak / 2**30:.2f} GiB"
+        )
+
+
+def _manage(arguments: list[str], env: dict[str, str], measure: bool = False) -> int:
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *arguments], env=env, cwd=ROOT)
+    peak = [0]
+    if measure:
+        threading.Thread(target=_sample_rss, args=(process, peak), daemon=True).start()
+    if process.wait() != 0:
+        sys.exit(f"manage.py {' '.join(arguments)} failed")
+    return peak[0]
+
+
+def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    while process.poll() is None:
+        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.2)
+
+
+def _tree(root: int) -> list[int]:
+    pids, frontier = [root], [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        pids += map(int, children)
+        frontier += map(int, children)
+    return pids
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    main()
