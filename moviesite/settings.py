@@ -146,7 +146,9 @@ ARTIFACTS_DIR = Path(env.str("ARTIFACTS_DIR", default=str(VAR_DIR / "runs")))
 SPARK_MASTER = env.str("SPARK_MASTER", default="local[*]")
 SPARK_DRIVER_MEMORY = env.str("SPARK_DRIVER_MEMORY", default="2g")
 SPARK_SHUFFLE_PARTITIONS = env.int("SPARK_SHUFFLE_PARTITIONS", default=8)
-TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # 0: one per core
+# One thread: measured here, two threads collapse 10-50x whenever another process wants a core, one loses
+# only about 25% on an idle machine (bench/bench_training.py). 0 lets torch pick (one per core).
+TORCH_THREADS = env.int("TORCH_THREADS", default=1)
 RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=3)
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -35,7 +35,11 @@ def resolve_parameters(overrides: dict[str, Any] | None = None) -> dict[str, Any
 
 
 def model_config(parameters: dict[str, Any], *, objective: str = "implicit") -> ModelConfig:
-    return ModelConfig(**{k: parameters[k] for k in MODEL_KEYS}, objective=objective)
+    """The implicit model as chosen; the explicit-rating model is always the seed's MLP (NCF), for RMSE."""
+    values = {k: parameters[k] for k in MODEL_KEYS}
+    if objective == "explicit":
+        values["variant"] = "ncf"
+    return ModelConfig(**values, objective=objective)
 
 
 def train_config(parameters: dict[str, Any], *, threads: int, epochs: int | None = None) -> TrainConfig:
