@@ -101,3 +101,12 @@ def test_the_retrain_command_refuses_while_one_runs():
     _running()
     with pytest.raises(CommandError, match="already running"):
         call_command("retrain", stdout=StringIO())
+
+
+def test_the_scheduled_task_queues_a_run_or_skips_while_one_runs(django_capture_on_commit_callbacks):
+    from worker.tasks import scheduled_retrain
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = scheduled_retrain.run()
+    assert TrainingRun.objects.get(pk=run_id).trigger == "schedule"
+    assert scheduled_retrain.run() is None

@@ -35,7 +35,11 @@ def test_it_round_trips_a_task_without_a_broker_server(start_worker, tmp_path):
     worker = start_worker({"REDIS_URL": "", "MOVIESITE_VAR_DIR": str(var)})
     client = Celery("client", broker="filesystem://", backend=f"file://{var / 'celery' / 'results'}")
     folder = str(var / "celery" / "queue")
-    client.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder}
+    client.conf.broker_transport_options = {
+        "data_folder_in": folder,
+        "data_folder_out": folder,
+        "control_folder": str(var / "celery" / "control"),
+    }
 
     result = client.send_task("worker.tasks.maintenance.ping", args=["over files"], queue="default")
 
