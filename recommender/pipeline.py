@@ -26,7 +26,7 @@ from .snapshot import load_id_maps, snapshot_ratings
 from .spark import get_spark
 from .training import train_explicit, train_implicit
 
-STAGES = ("snapshot", "sample", "train", "evaluate", "precompute", "activate")
+STAGES = TrainingRun.STAGES
 _WEIGHTS = {"snapshot": 4, "sample": 20, "train": 55, "evaluate": 10, "precompute": 9, "activate": 2}
 TOP_K = 10
 POPULAR_LIST_LENGTH = 100

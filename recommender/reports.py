@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from .models import ModelVersion
+from .models import ModelVersion, TrainingRun
 
 METRIC_KEYS = ("hr@10", "ndcg@10", "hr@10_full", "ndcg@10_full", "precision@10", "recall@10")
 
 
 def format_stage_seconds(stage_seconds: dict[str, float]) -> str:
-    stages = "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in stage_seconds.items())
+    done = [stage for stage in TrainingRun.STAGES if stage in stage_seconds]  # JSON on PostgreSQL keeps no order
+    stages = "  ".join(f"{stage} {stage_seconds[stage]:.1f}s" for stage in done)
     return f"stage seconds: {stages}  (total {sum(stage_seconds.values()):.1f}s)"
 
 

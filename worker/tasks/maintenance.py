@@ -1,10 +1,10 @@
 import os
 import socket
 
-from celery import shared_task
+from worker.celery import app
 
 
-@shared_task(name="worker.tasks.maintenance.ping")
+@app.task(name="worker.tasks.maintenance.ping")
 def ping(payload: str = "") -> dict:
     """Answer with who ran it: lets operators and tests check that a worker is consuming."""
     return {"payload": payload, "host": socket.gethostname(), "pid": os.getpid()}

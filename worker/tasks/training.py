@@ -1,14 +1,15 @@
 """Retrain tasks on the `training` queue: one task per pipeline stage, chained."""
 
-from celery import chain, shared_task
+from celery import chain
 from django.conf import settings
 
 from recommender import pipeline
+from worker.celery import app
 
 STAGE_TASK = "worker.tasks.training.run_stage"
 
 
-@shared_task(
+@app.task(
     name=STAGE_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -20,7 +21,7 @@ def run_stage(run_id: int, stage: str) -> bool:
     return pipeline.run_stage(run_id=run_id, stage=stage)
 
 
-@shared_task(name="worker.tasks.training.scheduled_retrain")
+@app.task(name="worker.tasks.training.scheduled_retrain")
 def scheduled_retrain() -> int | None:
     """Celery beat's retrain; skipped (None) while another one is in progress."""
     from recommender.services import RetrainInProgress, trigger_retrain
