@@ -9,7 +9,6 @@ from catalog.models import Movie, Rating
 from . import runs, versions
 from .models import ModelVersion, Recommendation, TrainingRun
 from .parameters import resolve_parameters
-from .pipeline import STAGES, run_stage
 
 RetrainInProgress = runs.RetrainInProgress
 
@@ -24,7 +23,7 @@ class RecommendedMovie:
 
 def trigger_retrain(*, trigger: str, triggered_by=None, parameters: dict | None = None) -> TrainingRun:
     """Queue a retrain on the workers' training queue; RetrainInProgress if one is queued or running."""
-    from worker.tasks.training import retrain_chain  # the worker package imports this module
+    from worker.tasks.training import retrain_chain  # brings Spark and PyTorch: only when triggering
 
     run = runs.run_create(trigger=trigger, parameters=resolve_parameters(parameters), triggered_by=triggered_by)
     transaction.on_commit(lambda: retrain_chain(run.pk).apply_async())
@@ -33,6 +32,7 @@ def trigger_retrain(*, trigger: str, triggered_by=None, parameters: dict | None 
 
 def retrain_in_process(*, parameters: dict | None = None, on_stage=None, on_progress=None) -> TrainingRun:
     """Run the whole pipeline here, without a worker (``manage.py train``); raises what a stage raised."""
+    from .pipeline import STAGES, run_stage  # Spark and PyTorch: only for whoever trains
     run = runs.run_create(trigger=TrainingRun.Trigger.COMMAND, parameters=resolve_parameters(parameters))
     for stage in STAGES:
         if on_stage:
