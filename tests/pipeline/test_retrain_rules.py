@@ -110,3 +110,26 @@ def test_the_scheduled_task_queues_a_run_or_skips_while_one_runs(django_capture_
         run_id = scheduled_retrain.run()
     assert TrainingRun.objects.get(pk=run_id).trigger == "schedule"
     assert scheduled_retrain.run() is None
+
+
+def test_old_versions_are_pruned_but_the_active_one_stays(django_user_model):
+    from catalog.models import Movie
+    from recommender.models import ModelVersion, Recommendation
+    from recommender.versions import version_activate, version_prune
+
+    user = django_user_model.objects.create_user("u")
+    movie = Movie.objects.create(movielens_id=1, title="Heat (1995)", year=1995)
+    versions = []
+    for _ in range(4):
+        run = TrainingRun.objects.create(status=TrainingRun.Status.SUCCEEDED, in_progress=None)
+        version = ModelVersion.objects.create(run=run, model_path="x")
+        Recommendation.objects.create(version=version, user=user, rank=1, movie=movie, score=1.0)
+        versions.append(version)
+    version_activate(version_id=versions[0].pk)  # an old one, rolled back to
+
+    assert version_prune(keep=2) == 2
+
+    kept = set(ModelVersion.objects.values_list("pk", flat=True))
+    assert kept == {versions[0].pk, versions[3].pk}
+    assert Recommendation.objects.count() == 2
+    assert ModelVersion.objects.get(is_active=True) == versions[0]
