@@ -100,10 +100,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-WHITENOISE_MANIFEST_STRICT = False  # tests and DEBUG runs have no collectstatic manifest
+STATIC_ROOT.mkdir(exist_ok=True)
+# Hashed, compressed files (after `collectstatic`) when DEBUG is off; the apps' own files otherwise.
+_STATIC_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": _STATIC_BACKEND},
 }
 
 # Production hardening: on whenever DEBUG is off (each can be overridden).

@@ -8,6 +8,7 @@ from django.db import models
 
 class TrainingRun(models.Model):
     STAGES = ("snapshot", "sample", "train", "evaluate", "precompute", "activate")  # in order
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"

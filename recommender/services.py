@@ -33,6 +33,7 @@ def trigger_retrain(*, trigger: str, triggered_by=None, parameters: dict | None 
 def retrain_in_process(*, parameters: dict | None = None, on_stage=None, on_progress=None) -> TrainingRun:
     """Run the whole pipeline here, without a worker (``manage.py train``); raises what a stage raised."""
     from .pipeline import STAGES, run_stage  # Spark and PyTorch: only for whoever trains
+
     run = runs.run_create(trigger=TrainingRun.Trigger.COMMAND, parameters=resolve_parameters(parameters))
     for stage in STAGES:
         if on_stage:
