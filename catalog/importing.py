@@ -10,9 +10,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from . import bulk
-from .models import Genre, Movie, MovieGenre, Rating, User
+from .models import Genre, Movie, MovieGenre, Rating, User, search_key
 from .parsing import ML1M_GENRES, LineError, Parsed, parse_movies, parse_ratings, parse_users
+from .signals import announce_ratings_changed
 from .sources import read_movielens_source
+from .stats import movie_stats_refresh
 
 BULK_LOAD_ROWS = 100_000  # from here on, one foreign-key check at the end beats one per row
 Progress = Callable[[str, int], None]  # (stage, rows done since the last call)
@@ -63,7 +65,10 @@ def import_movielens(*, path: Path, skip_invalid: bool = False, progress: Progre
         progress("users", len(users.records))
         _upsert_movies(movies, report.movies)
         progress("movies", len(movies.records))
-        _upsert_ratings(ratings, report.ratings, lambda n: progress("ratings", n))
+        changed_users = _upsert_ratings(ratings, report.ratings, lambda n: progress("ratings", n))
+        if changed_users:
+            movie_stats_refresh()
+        announce_ratings_changed(user_ids=changed_users)
     return report
 
 
@@ -117,11 +122,18 @@ def _upsert_movies(movies: Parsed, counts: KindCounts) -> None:
     existing["year"] = existing["year"].astype("Int64")
     new, changed = _changed(records, existing, "movielens_id", ["title", "year"])
     Movie.objects.bulk_create(
-        [Movie(movielens_id=r.movielens_id, title=r.title, year=_none_if_na(r.year)) for r in new.itertuples()],
+        [
+            Movie(
+                movielens_id=r.movielens_id, title=r.title, search_title=search_key(r.title), year=_none_if_na(r.year)
+            )
+            for r in new.itertuples()
+        ],
         batch_size=2000,
     )
     for row in changed.itertuples():
-        Movie.objects.filter(movielens_id=row.movielens_id).update(title=row.title, year=_none_if_na(row.year))
+        Movie.objects.filter(movielens_id=row.movielens_id).update(
+            title=row.title, search_title=search_key(row.title), year=_none_if_na(row.year)
+        )
     genres_changed = _sync_genres(records)
     counts.created = len(new)
     touched = set(changed["movielens_id"]) | (genres_changed - set(new["movielens_id"]))
@@ -146,7 +158,8 @@ def _sync_genres(records: pd.DataFrame) -> set[int]:
     return {by_pk[m] for m, _ in extra | missing}
 
 
-def _upsert_ratings(ratings: Parsed, counts: KindCounts, on_chunk: Callable[[int], None]) -> None:
+def _upsert_ratings(ratings: Parsed, counts: KindCounts, on_chunk: Callable[[int], None]) -> set[int]:
+    """Insert new ratings and update changed ones; returns the primary keys of the users whose ratings changed."""
     user_pk = pd.Series(dict(User.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "id")))
     movie_pk = pd.Series(dict(Movie.objects.values_list("movielens_id", "id")))
     incoming = pd.DataFrame(
@@ -176,6 +189,7 @@ def _upsert_ratings(ratings: Parsed, counts: KindCounts, on_chunk: Callable[[int
     bulk.update_rows(table, changed, key="id")
     counts.created, counts.updated = int(is_new.sum()), int(differs.sum())
     counts.unchanged = len(incoming) - counts.created - counts.updated
+    return set(new_rows["user_id"].unique().tolist()) | set(merged.loc[differs, "user_id"].unique().tolist())
 
 
 def _stored_ratings() -> pd.DataFrame:

@@ -1,7 +1,15 @@
 """The MovieLens catalogue: people, movies, genres and ratings."""
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+
+def search_key(text: str) -> str:
+    """Case- and accent-free form of a title or a query: "Amélie" and "AMELIE" both give "amelie"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 class User(AbstractUser):
@@ -68,12 +76,28 @@ class Movie(models.Model):
     title = models.CharField(max_length=255, db_index=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     genres = models.ManyToManyField(Genre, through="MovieGenre", related_name="movies")
+    # search_key(title): accent- and case-free search that works the same on SQLite and PostgreSQL.
+    search_title = models.CharField(max_length=255, blank=True, editable=False)
+    # Kept by catalog.stats whenever the movie's ratings change: lists sort and show them without aggregating.
+    ratings_count = models.PositiveIntegerField(default=0, db_index=True)
+    stars_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["title"]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_title = search_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_title"}
+        super().save(*args, **kwargs)
+
+    @property
+    def average_stars(self) -> float | None:
+        return self.stars_sum / self.ratings_count if self.ratings_count else None
 
 
 class MovieGenre(models.Model):

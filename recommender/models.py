@@ -1,4 +1,4 @@
-"""Training runs, the model versions they produce, and each version's precomputed top-10 lists."""
+"""Training runs, the model versions they produce, each version's ranked lists per user and similar movies."""
 
 from pathlib import Path
 
@@ -13,6 +13,7 @@ class TrainingRun(models.Model):
         QUEUED = "queued"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
+        REJECTED = "rejected"  # finished, but did not pass the quality gate: its version is not served
         FAILED = "failed"
 
     class Trigger(models.TextChoices):
@@ -71,12 +72,20 @@ class ModelVersion(models.Model):
 
 
 class Recommendation(models.Model):
+    """One movie of a user's ranked list under a version (``LIST_LENGTH`` per user, so reads can drop what
+    the user rated since and still show ten)."""
+
     # (version, user, rank) leads with version and user: no separate indexes for them.
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="recommendations", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     rank = models.PositiveSmallIntegerField()
-    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
+    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+", db_index=False)
     score = models.FloatField()
+    # The user's rated movie closest to this one in the model's movie space: "because you rated ...".
+    because_of = models.ForeignKey(
+        "catalog.Movie", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    predicted_stars = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["version", "user", "rank"]
@@ -87,3 +96,51 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} #{self.rank}: {self.movie_id}"
+
+
+class UserList(models.Model):
+    """When a user's list under a version was computed, and when their ratings last changed.
+
+    ``requested_at`` later than ``computed_at`` means a refresh is on its way ("updating..." on the pages).
+    """
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_lists", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField()
+    requested_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=16, default="precompute")  # "precompute" or "refresh"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "user"], name="one_list_per_user_and_version")]
+
+    def __str__(self) -> str:
+        return f"list of {self.user_id} under {self.version_id}"
+
+
+class RatingChange(models.Model):
+    """The latest moment each user's ratings changed (one row per user): what ``--stale`` and the
+    "updating..." state compare against, whatever version is active."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", primary_key=True)
+    changed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} changed at {self.changed_at}"
+
+
+class SimilarMovie(models.Model):
+    """The nearest movies to a movie in a version's movie space (cosine), best first."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+", db_index=False)
+    rank = models.PositiveSmallIntegerField()
+    similar = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+", db_index=False)
+    similarity = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "movie", "rank"], name="one_similar_movie_per_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.movie_id} ~ {self.similar_id} ({self.similarity:.2f})"
