@@ -110,13 +110,31 @@ class PairModel(nn.Module):
         """Scores of each given user against every movie, shape [len(users), n_movies]."""
         return self.output(self.interact_all(users))
 
+    def interact_all(self, users: Tensor) -> Tensor:
+        return self.interact_all_from(self.user_parts(users))
+
+    def score_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        """Scores of users given by their user-side vectors (not their indexes) against every movie.
+
+        With autograd on: the fold-in of a user the model was not trained on optimises these vectors.
+        """
+        return self.output(self.interact_all_from(parts))
+
     def embed(self, users: Tensor, movies: Tensor) -> tuple[Tensor, ...]:
         raise NotImplementedError
 
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
         raise NotImplementedError
 
-    def interact_all(self, users: Tensor) -> Tensor:
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        """The user-side vectors of ``users`` (one table per part), each [len(users), dim]."""
+        raise NotImplementedError
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        raise NotImplementedError
+
+    def movie_space(self) -> Tensor:
+        """One row per movie in the space the model compares movies in (for cosine neighbours), [n_movies, d]."""
         raise NotImplementedError
 
 
@@ -134,9 +152,16 @@ class GMFModel(PairModel):
         user, movie = embedded
         return self.predict(user * movie).squeeze(-1)
 
-    def interact_all(self, users: Tensor) -> Tensor:
-        weighted = self.user_embedding(users) * self.predict.weight[0]
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return (self.user_embedding(users),)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        weighted = parts[0] * self.predict.weight[0]
         return weighted @ self.movie_embedding.weight.T + self.predict.bias
+
+    def movie_space(self) -> Tensor:
+        # The score is (h * p_u) . q_i: the movie side as the prediction layer weighs it.
+        return self.movie_embedding.weight * self.predict.weight[0]
 
 
 class MLPModel(PairModel):
@@ -153,9 +178,15 @@ class MLPModel(PairModel):
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
         return self.predict(self.tower(torch.cat(embedded, dim=-1))).squeeze(-1)
 
-    def interact_all(self, users: Tensor) -> Tensor:
-        hidden = self.tower.all_pairs(self.user_embedding(users), self.movie_embedding.weight)
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return (self.user_embedding(users),)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        hidden = self.tower.all_pairs(parts[0], self.movie_embedding.weight)
         return self.predict(hidden).squeeze(-1)
+
+    def movie_space(self) -> Tensor:
+        return self.movie_embedding.weight
 
 
 class NeuMFModel(PairModel):
@@ -182,12 +213,20 @@ class NeuMFModel(PairModel):
         mlp = self.tower(torch.cat((mlp_user, mlp_movie), dim=-1))
         return self.predict(torch.cat((gmf_user * gmf_movie, mlp), dim=-1)).squeeze(-1)
 
-    def interact_all(self, users: Tensor) -> Tensor:
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return self.gmf_user_embedding(users), self.mlp_user_embedding(users)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         dim = self.config.embedding_dim
         gmf_weight, mlp_weight = self.predict.weight[0, :dim], self.predict.weight[0, dim:]
-        gmf = (self.gmf_user_embedding(users) * gmf_weight) @ self.gmf_movie_embedding.weight.T
-        hidden = self.tower.all_pairs(self.mlp_user_embedding(users), self.mlp_movie_embedding.weight)
+        gmf = (parts[0] * gmf_weight) @ self.gmf_movie_embedding.weight.T
+        hidden = self.tower.all_pairs(parts[1], self.mlp_movie_embedding.weight)
         return gmf + hidden @ mlp_weight + self.predict.bias
+
+    def movie_space(self) -> Tensor:
+        dim = self.config.embedding_dim
+        gmf = self.gmf_movie_embedding.weight * self.predict.weight[0, :dim]
+        return torch.cat([gmf, self.mlp_movie_embedding.weight], dim=1)
 
 
 class MLPTower(nn.Module):
