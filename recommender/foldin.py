@@ -23,6 +23,7 @@ from torch import Tensor
 from .ncf import PairModel
 
 ITERATIONS = 20
+UNRATED_SAMPLE = 1000  # unrated movies standing in for all of them, for models where scoring all is dear
 
 
 def mean_user_parts(model: PairModel) -> tuple[Tensor, ...]:
@@ -56,7 +57,10 @@ def fold_in(
     if len(rated) == 0:
         return tuple(part.detach().clone() for part in start)
     parts = [part.detach().clone().requires_grad_(True) for part in start]
-    loss_of = _explicit_loss(rated, stars) if model.objective == "explicit" else _implicit_loss(model, rated, negatives)
+    if model.objective == "explicit":
+        scored, loss_of = rated, _explicit_loss(stars)
+    else:
+        scored, loss_of = _implicit_problem(model, rated, negatives)
     optimizer = torch.optim.LBFGS(parts, max_iter=iterations, line_search_fn="strong_wolfe")
     was_training = model.training
     model.eval()
@@ -66,7 +70,7 @@ def fold_in(
 
         def closure() -> Tensor:
             optimizer.zero_grad()
-            scores = model.score_all_from(tuple(parts))[0]
+            scores = model.score_all_from(tuple(parts))[0] if scored is None else model.score_from(tuple(parts), scored)
             penalty = sum((p - c).pow(2).sum() for p, c in zip(parts, center, strict=True))
             loss = loss_of(scores) + prior * penalty
             loss.backward()
@@ -80,24 +84,37 @@ def fold_in(
     return tuple(part.detach() for part in parts)
 
 
-def _implicit_loss(model: PairModel, rated: Tensor, negatives: float):
+def _implicit_problem(model: PairModel, rated: Tensor, negatives: float):
+    """(movies to score or None for all, loss over their scores). Beyond GMF, scoring every movie costs a full
+    tower pass per step: a fixed sample of unrated movies stands in for them (the same sample every call)."""
     unrated = torch.ones(model.n_movies, dtype=torch.bool)
     unrated[rated] = False
+    pool = torch.nonzero(unrated).squeeze(1)
+    scored = None
+    if not model.cheap_all_scores and len(pool) > UNRATED_SAMPLE:
+        generator = torch.Generator().manual_seed(0)
+        pool = pool[torch.randperm(len(pool), generator=generator)[:UNRATED_SAMPLE]]
+    if not model.cheap_all_scores:
+        scored = torch.cat([rated, pool])
+    n_rated = len(rated)
 
     def loss(scores: Tensor) -> Tensor:
-        positive = F.softplus(-scores[rated]).mean()
-        negative = F.softplus(scores[unrated]).mean() if unrated.any() else scores.new_zeros(())
-        return positive + negatives * negative
+        if scored is None:
+            positive_scores, negative_scores = scores[rated], scores[pool]
+        else:
+            positive_scores, negative_scores = scores[:n_rated], scores[n_rated:]
+        negative = F.softplus(negative_scores).mean() if len(negative_scores) else scores.new_zeros(())
+        return F.softplus(-positive_scores).mean() + negatives * negative
 
-    return loss
+    return scored, loss
 
 
-def _explicit_loss(rated: Tensor, stars: np.ndarray | None):
+def _explicit_loss(stars: np.ndarray | None):
     if stars is None:
         raise ValueError("an explicit-rating model folds in from stars")
     target = torch.as_tensor(np.asarray(stars, dtype=np.float32))
 
     def loss(scores: Tensor) -> Tensor:
-        return (scores[rated] - target).pow(2).mean()
+        return (scores - target).pow(2).mean()
 
     return loss

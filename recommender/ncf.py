@@ -120,6 +120,17 @@ class PairModel(nn.Module):
         """
         return self.output(self.interact_all_from(parts))
 
+    def score_from(self, parts: tuple[Tensor, ...], movies: Tensor) -> Tensor:
+        """Scores of one user, given by their user-side vectors ([1, dim] each), for the given movies."""
+        return self.output(self.interact(self.combine(parts, movies)))
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        """What ``embed`` returns, with the user side taken from ``parts`` (broadcast over ``movies``)."""
+        raise NotImplementedError
+
+    # Scoring every movie costs about as much as a few hundred pairs (GMF: one matrix product).
+    cheap_all_scores = False
+
     def embed(self, users: Tensor, movies: Tensor) -> tuple[Tensor, ...]:
         raise NotImplementedError
 
@@ -139,6 +150,8 @@ class PairModel(nn.Module):
 
 
 class GMFModel(PairModel):
+    cheap_all_scores = True
+
     def __init__(self, config: ModelConfig, n_users: int, n_movies: int) -> None:
         super().__init__(config, n_users, n_movies)
         self.user_embedding = _embedding(n_users, config.embedding_dim)
@@ -154,6 +167,9 @@ class GMFModel(PairModel):
 
     def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
         return (self.user_embedding(users),)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        return parts[0].expand(len(movies), -1), self.movie_embedding(movies)
 
     def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         weighted = parts[0] * self.predict.weight[0]
@@ -180,6 +196,9 @@ class MLPModel(PairModel):
 
     def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
         return (self.user_embedding(users),)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        return parts[0].expand(len(movies), -1), self.movie_embedding(movies)
 
     def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         hidden = self.tower.all_pairs(parts[0], self.movie_embedding.weight)
@@ -215,6 +234,11 @@ class NeuMFModel(PairModel):
 
     def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
         return self.gmf_user_embedding(users), self.mlp_user_embedding(users)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        n = len(movies)
+        gmf, mlp = parts
+        return gmf.expand(n, -1), self.gmf_movie_embedding(movies), mlp.expand(n, -1), self.mlp_movie_embedding(movies)
 
     def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         dim = self.config.embedding_dim

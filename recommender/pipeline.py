@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import runs, versions
@@ -233,7 +233,6 @@ def _activate(run: TrainingRun, report: Progress) -> dict[str, Any]:
             runs.run_succeed(run_id=run.pk)
         else:
             runs.run_reject(run_id=run.pk, reason=f"not activated by the quality gate: {verdict.reason}")
-    close_old_connections()
     versions.remove_unused_run_folders()
     if verdict.passed:
         _refresh_changed_since_snapshot(run)

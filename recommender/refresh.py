@@ -73,7 +73,13 @@ def serving_models(version: ModelVersion) -> ServingModels:
                 space=normalised_movie_space(model), mean_parts=mean_user_parts(model),
                 star_mean_parts=mean_user_parts(star_model),
             )  # fmt: skip
+            _warm_up(_loaded[version.pk])
         return _loaded[version.pk]
+
+
+def _warm_up(models: ServingModels) -> None:
+    """Pay torch's first-call costs (about 2 s for L-BFGS) at load time, not on the first user's refresh."""
+    compute_user_list(models, user_id=-1, ratings=[(int(models.movie_pks[0]), 4)], length=1)
 
 
 def compute_user_list(models: ServingModels, *, user_id: int, ratings: list[tuple[int, int]], length: int):

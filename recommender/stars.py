@@ -64,7 +64,7 @@ def _load(path: str) -> StarModel | None:
 
 def star_model_for(version: ModelVersion) -> StarModel | None:
     with _lock:
-        return _load(str(Path(version.model_path).parent / "stars.npz"))
+        return _load(str(Path(version.model_path) / "stars.npz"))
 
 
 def predict_stars(*, user_id: int, movie_ids: list[int]) -> dict[int, float]:
