@@ -159,6 +159,10 @@ def _evaluate(run: TrainingRun, report: Progress) -> dict[str, Any]:
 def _refit(run: TrainingRun, report: Progress) -> dict[str, Any]:
     """Train the chosen configuration again on every rating, for the epochs the held-out run chose."""
     p, threads = run.parameters, settings.TORCH_THREADS
+    if not p.get("refit", True):  # serve the held-out run's models as they are
+        shutil.copytree(run.directory / "model", run.directory / "serving", dirs_exist_ok=True)
+        shutil.copytree(run.directory / "explicit", run.directory / "serving_explicit", dirs_exist_ok=True)
+        return {"refit_epochs": 0}
     epochs = max(int(run.metrics.get("best_epoch") or 1), 1)
     explicit_epochs = max(int(run.metrics.get("explicit_best_epoch") or 1), 1)
     total = epochs + explicit_epochs

@@ -25,12 +25,14 @@ class Command(BaseCommand):
         parser.add_argument("--patience", type=int, help="epochs without improvement before stopping")
         parser.add_argument("--explicit-epochs", type=int, help="epochs of the explicit-rating model (RMSE)")
         parser.add_argument("--seed", type=int)
+        parser.add_argument("--no-refit", dest="refit", action="store_false", default=None,
+                            help="serve the held-out run's model instead of refitting on every rating")  # fmt: skip
 
     def handle(self, *args, **options) -> None:
         parameters = {
             key: options[key]
             for key in ("variant", "epochs", "batch_size", "lr", "l2", "embedding_dim", "negatives", "patience",
-                        "explicit_epochs", "seed")
+                        "explicit_epochs", "seed", "refit")
         }  # fmt: skip
         if options["layers"]:
             parameters["mlp_layers"] = [int(width) for width in options["layers"].split(",")]
