@@ -44,6 +44,8 @@ class ModelConfig:
     mlp_layers: tuple[int, ...] = (64, 32, 16, 8)
     objective: str = "implicit"
     dropout: float = 0.0
+    # A learned per-movie bias added to GMF's score: popularity lives there, the factors learn taste.
+    item_bias: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -97,7 +99,7 @@ class PairModel(nn.Module):
     def forward_with_penalty(self, users: Tensor, movies: Tensor) -> tuple[Tensor, Tensor]:
         """Scores plus the batch's embedding L2: mean over pairs of the summed squared embedding rows."""
         embedded = self.embed(users, movies)
-        penalty = sum(vector.pow(2).sum(dim=1).mean() for vector in embedded)
+        penalty = sum(vector.pow(2).reshape(len(vector), -1).sum(dim=1).mean() for vector in embedded)
         return self.output(self.interact(embedded)), penalty
 
     def output(self, raw: Tensor) -> Tensor:
@@ -157,23 +159,33 @@ class GMFModel(PairModel):
         self.user_embedding = _embedding(n_users, config.embedding_dim)
         self.movie_embedding = _embedding(n_movies, config.embedding_dim)
         self.predict = _prediction_layer(config.embedding_dim)
+        self.movie_bias = nn.Embedding(n_movies, 1) if config.item_bias else None
+        if self.movie_bias is not None:
+            nn.init.zeros_(self.movie_bias.weight)
 
     def embed(self, users: Tensor, movies: Tensor) -> tuple[Tensor, ...]:
+        if self.movie_bias is not None:
+            return self.user_embedding(users), self.movie_embedding(movies), self.movie_bias(movies).squeeze(-1)
         return self.user_embedding(users), self.movie_embedding(movies)
 
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
-        user, movie = embedded
-        return self.predict(user * movie).squeeze(-1)
+        user, movie = embedded[:2]
+        score = self.predict(user * movie).squeeze(-1)
+        return score + embedded[2] if len(embedded) > 2 else score
 
     def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
         return (self.user_embedding(users),)
 
     def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
-        return parts[0].expand(len(movies), -1), self.movie_embedding(movies)
+        user = parts[0].expand(len(movies), -1)
+        if self.movie_bias is not None:
+            return user, self.movie_embedding(movies), self.movie_bias(movies).squeeze(-1)
+        return user, self.movie_embedding(movies)
 
     def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         weighted = parts[0] * self.predict.weight[0]
-        return weighted @ self.movie_embedding.weight.T + self.predict.bias
+        scores = weighted @ self.movie_embedding.weight.T + self.predict.bias
+        return scores + self.movie_bias.weight[:, 0] if self.movie_bias is not None else scores
 
     def movie_space(self) -> Tensor:
         # The score is (h * p_u) . q_i: the movie side as the prediction layer weighs it.

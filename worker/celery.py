@@ -1,9 +1,11 @@
 """The Celery app, configured from Django settings (the CELERY_ names)."""
 
+import logging
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moviesite.settings")
@@ -43,3 +45,17 @@ def schedule_retrains(sender: Celery, **kwargs) -> None:
             sender.signature("worker.tasks.training.scheduled_retrain"),
             name="scheduled retrain",
         )
+
+
+@worker_process_init.connect
+def load_serving_models(**kwargs) -> None:
+    """Each pool process loads the active version's models as it starts, so the first refresh is quick."""
+    try:
+        from recommender.refresh import serving_models
+        from recommender.versions import active_version
+
+        version = active_version()
+        if version is not None:
+            serving_models(version)
+    except Exception:  # no database yet, no version, a missing folder: the first refresh loads (or fails) then
+        logging.getLogger(__name__).warning("could not preload the serving models", exc_info=True)

