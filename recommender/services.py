@@ -14,10 +14,10 @@ RetrainInProgress = runs.RetrainInProgress
 
 def trigger_retrain(*, trigger: str, triggered_by=None, parameters: dict | None = None) -> TrainingRun:
     """Queue a retrain on the workers' training queue; RetrainInProgress if one is queued or running."""
-    from worker.tasks.training import retrain_chain  # brings Spark and PyTorch: only when triggering
+    from worker.celery import stage_chain  # by task name: the web process never imports Spark
 
     run = runs.run_create(trigger=trigger, parameters=resolve_parameters(parameters), triggered_by=triggered_by)
-    transaction.on_commit(lambda: retrain_chain(run.pk).apply_async())
+    transaction.on_commit(lambda: stage_chain(run.pk, TrainingRun.STAGES).apply_async())
     return run
 
 

@@ -3,7 +3,7 @@
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, chain
 from celery.schedules import crontab
 from celery.signals import worker_process_init
 from kombu import Queue
@@ -15,7 +15,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_queues=[Queue("default"), Queue("training")],
     task_default_queue="default",
-    task_routes={"worker.tasks.training.run_stage": {"queue": "training"}},
+    task_routes={"worker.tasks.training.run_stage": {"queue": "training"}},  # STAGE_TASK
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
@@ -31,6 +31,12 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks(["worker"], related_name="tasks")
+STAGE_TASK = "worker.tasks.training.run_stage"
+
+
+def stage_chain(run_id: int, stages: tuple[str, ...]) -> chain:
+    """The retrain as a chain of stage tasks, built from the task's name (no training code imported)."""
+    return chain(*(app.signature(STAGE_TASK, args=(run_id, stage), immutable=True) for stage in stages))
 
 
 @app.on_after_finalize.connect
