@@ -36,7 +36,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         run_dir = args.keep or Path(scratch) / "run"
         configs = [_parse(text) for text in args.config] or [{}]
-        _prepare(args.data, run_dir, epochs=max(int(c.get("epochs", 20)) for c in configs))
+        negatives = {int(c["negatives"]) for c in configs if "negatives" in c}
+        if len(negatives) > 1:
+            sys.exit("one --negatives per run folder: compare negative counts in separate runs of the script")
+        epochs = max(int(c.get("epochs", 20)) for c in configs)
+        _prepare(args.data, run_dir, epochs=epochs, negatives=negatives.pop() if negatives else None)
         rows = [_train_and_evaluate(run_dir, overrides) for overrides in configs]
     _print_table(rows)
 
@@ -56,7 +60,7 @@ def _parse(text: str) -> dict:
     return overrides
 
 
-def _prepare(data: Path, run_dir: Path, *, epochs: int) -> None:
+def _prepare(data: Path, run_dir: Path, *, epochs: int, negatives: int | None) -> None:
     from catalog.parsing import parse_movies, parse_ratings, parse_users
     from catalog.sources import read_movielens_source
     from recommender.parameters import default_parameters
@@ -76,7 +80,8 @@ def _prepare(data: Path, run_dir: Path, *, epochs: int) -> None:
                    stars=r["stars"].to_numpy(), stamps=r["timestamp"].to_numpy())  # fmt: skip
     p = default_parameters()
     started = time.perf_counter()
-    split_and_sample(spark=get_spark(), run_dir=run_dir, epochs=epochs, negatives_per_positive=int(p["negatives"]),
+    per_positive = negatives or int(p["negatives"])
+    split_and_sample(spark=get_spark(), run_dir=run_dir, epochs=epochs, negatives_per_positive=per_positive,
                      eval_negatives=int(p["eval_negatives"]), seed=int(p["seed"]))  # fmt: skip
     print(f"split and sampled {len(r):,} ratings in {time.perf_counter() - started:.1f} s", flush=True)
 
