@@ -6,7 +6,11 @@ from typing import Any
 from .ncf import ModelConfig
 from .training import DEFAULT_MODEL_CONFIG, DEFAULT_TRAIN_CONFIG, TrainConfig
 
-SAMPLING_DEFAULTS = {"negatives": 4, "eval_negatives": 99}
+# negatives: sampled unrated movies per training positive (8, not the paper's 4: on the sparse real sample
+# 4 gave GMF 0.416-0.427 HR@10 over seeds against popularity's 0.410, 8 gave 0.428 both times);
+# negative_epochs: epochs of negatives Spark draws, cycled when training runs longer (the draw's cost grows
+# with epochs x negatives: 10 x 8 costs what the former 20 x 4 did).
+SAMPLING_DEFAULTS = {"negatives": 8, "eval_negatives": 99, "negative_epochs": 10}
 EXPLICIT_DEFAULTS = {"explicit_epochs": 10}
 # refit: serve a model trained again on every rating (True) or the held-out run's model itself (False).
 SERVING_DEFAULTS = {"refit": True}
@@ -32,8 +36,8 @@ def resolve_parameters(overrides: dict[str, Any] | None = None) -> dict[str, Any
     parameters["mlp_layers"] = [int(width) for width in parameters["mlp_layers"]]
     model_config(parameters)
     train_config(parameters, threads=0)
-    if int(parameters["negatives"]) < 1 or int(parameters["eval_negatives"]) < 1:
-        raise ValueError("negatives and eval_negatives must be at least 1")
+    if min(int(parameters["negatives"]), int(parameters["eval_negatives"]), int(parameters["negative_epochs"])) < 1:
+        raise ValueError("negatives, eval_negatives and negative_epochs must be at least 1")
     if not isinstance(parameters["refit"], bool):
         raise ValueError(f"refit must be true or false, not {parameters['refit']!r}")
     return parameters

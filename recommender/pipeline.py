@@ -112,7 +112,7 @@ def _sample(run: TrainingRun, report: Progress) -> dict[str, Any]:
     summary = split_and_sample(
         spark=get_spark(),
         run_dir=run.directory,
-        epochs=int(p["epochs"]),
+        epochs=min(int(p["epochs"]), int(p.get("negative_epochs", p["epochs"]))),
         negatives_per_positive=int(p["negatives"]),
         eval_negatives=int(p["eval_negatives"]),
         seed=int(p["seed"]),
