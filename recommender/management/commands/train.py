@@ -21,7 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--l2", type=float, help="L2 weight on the embeddings")
         parser.add_argument("--embedding-dim", type=int)
         parser.add_argument("--layers", help="MLP widths, e.g. 64,32,16,8")
-        parser.add_argument("--negatives", type=int, help="sampled negatives per positive (default 4)")
+        parser.add_argument("--negatives", type=int, help="sampled negatives per positive (default 8)")
+        parser.add_argument("--negative-epochs", type=int, help="epochs of negatives drawn, cycled (default 10)")
         parser.add_argument("--patience", type=int, help="epochs without improvement before stopping")
         parser.add_argument("--explicit-epochs", type=int, help="epochs of the explicit-rating model (RMSE)")
         parser.add_argument("--seed", type=int)
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         parameters = {
             key: options[key]
             for key in ("variant", "epochs", "batch_size", "lr", "l2", "embedding_dim", "negatives", "patience",
-                        "explicit_epochs", "seed", "refit")
+                        "explicit_epochs", "seed", "refit", "negative_epochs")
         }  # fmt: skip
         if options["layers"]:
             parameters["mlp_layers"] = [int(width) for width in options["layers"].split(",")]
