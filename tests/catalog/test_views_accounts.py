@@ -28,9 +28,7 @@ def test_signup_creates_logs_in_and_starts_onboarding():
 
 
 def test_signup_says_what_is_wrong(owner):
-    response = client_for(None).post(
-        "/accounts/signup/", {"username": "alice", "password1": "x", "password2": "y"}
-    )
+    response = client_for(None).post("/accounts/signup/", {"username": "alice", "password1": "x", "password2": "y"})
     assert response.status_code == 200
     assert "A user with that username already exists." in response.text
     assert "The two password fields didn" in response.text
@@ -51,7 +49,8 @@ def test_signed_in_people_skip_the_signup(owner):
 def test_login_with_csrf_then_logout_by_post_only(owner):
     client = client_for(None, csrf=True)
     token = csrf_token(client, "/accounts/login/")
-    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    data = {"username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    response = client.post("/accounts/login/", data)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/me/ratings/").status_code == 200
     assert client.get("/accounts/logout/").status_code == 405
@@ -68,9 +67,7 @@ def test_login_refuses_a_post_without_csrf_token(owner):
 def fail_login(client, username: str, times: int, address: str = "10.0.0.1"):
     response = None
     for _ in range(times):
-        response = client.post(
-            "/accounts/login/", {"username": username, "password": "wrong"}, REMOTE_ADDR=address
-        )
+        response = client.post("/accounts/login/", {"username": username, "password": "wrong"}, REMOTE_ADDR=address)
     return response
 
 

@@ -1,6 +1,7 @@
 """/movies/ and /movies/<id>/: search, filters, sorting, pagination, a movie's figures, for every role."""
 
 import pytest
+
 from catalog.models import Rating
 from catalog.services import rating_set
 from tests.web_fixtures import client_for

@@ -1,4 +1,4 @@
-""""For you" at /, the list fragment and the status endpoint, for every role, with and without a model."""
+""" "For you" at /, the list fragment and the status endpoint, for every role, with and without a model."""
 
 import pytest
 from django.utils import timezone
