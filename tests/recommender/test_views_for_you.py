@@ -107,3 +107,8 @@ def test_for_you_in_a_fixed_number_of_queries(owners_list, owner, django_assert_
 
 def test_post_is_not_allowed_on_for_you(owner):
     assert client_for(owner).post("/").status_code == 405
+
+
+def test_the_fragments_rating_forms_come_back_to_the_page_not_the_fragment(owners_list, owner):
+    fragment = client_for(owner).get("/for-you/list/")
+    assert 'name="next" value="/"' in fragment.text and 'value="/for-you/list/"' not in fragment.text
