@@ -32,8 +32,8 @@ def movies(db) -> dict[int, Movie]:
         made[movielens_id] = movie
     raters = [User.objects.create_user(username=f"rater{i}", password=None) for i in range(5)]
     for count, movielens_id in enumerate([608, 260, 4973, 1, 1968]):
-        for rater in raters[: 5 - count]:
-            Rating.objects.create(user=rater, movie=made[movielens_id], stars=4 + (rater.pk % 2), timestamp=1)
+        for position, rater in enumerate(raters[: 5 - count]):
+            Rating.objects.create(user=rater, movie=made[movielens_id], stars=4 + position % 2, timestamp=1)
     for movie in made.values():
         movie.refresh_from_db()
     return made

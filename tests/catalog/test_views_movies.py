@@ -80,7 +80,7 @@ def test_movie_page_shows_figures_histogram_and_empty_similar(client, movies):
     response = client.get("/movies/608/")
     assert response.status_code == 200
     assert response.context["movie"].ratings_count == 5
-    assert [count for _, count, _ in response.context["histogram"]] == [0, 0, 0, 2, 3]
+    assert [count for _, count, _ in response.context["histogram"]] == [0, 0, 0, 3, 2]
     assert "No similar movies yet" in response.text
     assert "sign up" in response.text
 
