@@ -203,7 +203,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="moviesite <noreply@l
 # django-axes (well kept, Jazzband): counts failed logins per (user name, address) pair in the database and
 # locks that pair out for a while; the lockout page says when to try again.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "catalog.auth_backends.LoginRateLimitBackend",  # django-axes, see catalog/auth_backends.py
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -131,3 +131,12 @@ def test_imported_users_keep_unusable_passwords_but_the_demo_user_gets_one(tiny_
     assert demo.check_password(password)
     others = User.objects.filter(movielens_id__isnull=False).exclude(pk=demo.pk)
     assert others.exists() and not any(user.has_usable_password() for user in others)
+
+
+def test_the_test_clients_login_still_works(owner):
+    client = client_for(None)
+    assert client.login(username="alice", password=PASSWORD)
+    assert client.get("/me/ratings/").status_code == 200
+    stranger = client_for(None)
+    assert not stranger.login(username="alice", password="wrong")
+    assert stranger.get("/me/ratings/").status_code == 302
