@@ -4,6 +4,7 @@ pytest-django's live server; screenshots under var/screenshots/, axe-core from n
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -87,5 +88,6 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert urlsplit(page.url).path == "/", f"the login did not go through: {page.url}"

@@ -42,19 +42,20 @@ def test_sign_up_onboard_rate_and_get_a_personal_list(new_page, trained, start_w
     start_worker(queues="default")
     page = new_page()
     page.goto("/")
-    page.get_by_role("button", name="Sign up, it's free").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign up, it's free").click()
     page.get_by_label("Username").fill("newcomer")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     screenshot(page, "journey-1-signup")
-    page.get_by_role("button", name="Create my account").click()
+    with page.expect_navigation(url="**/welcome/"):
+        page.get_by_role("button", name="Create my account").click()
 
-    page.wait_for_url("**/welcome/")
     for genre in ("Comedy", "Drama", "Thriller"):
         page.get_by_label(genre, exact=True).check()
     screenshot(page, "journey-2-genres")
-    page.get_by_role("button", name="Next: rate a few movies").click()
-    page.wait_for_url("**/welcome/movies/")
+    with page.expect_navigation(url="**/welcome/movies/"):
+        page.get_by_role("button", name="Next: rate a few movies").click()
     assert "Saved your genres: Comedy, Drama, Thriller." in page.inner_text(".messages")
 
     items = page.locator("ol.onboarding > li")
@@ -62,15 +63,15 @@ def test_sign_up_onboard_rate_and_get_a_personal_list(new_page, trained, start_w
     for position, stars in enumerate(STARS):
         item = page.locator("ol.onboarding > li").nth(position)
         item.locator("select[name=stars]").select_option(stars)
-        item.get_by_role("button", name=re.compile("^Rate ")).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            item.get_by_role("button", name=re.compile("^Rate ")).click()
         assert f"<strong>{position + 1}</strong> rated so far" in page.content()
     person = User.objects.get(username="newcomer")
     assert Rating.objects.filter(user=person).count() == 10
     screenshot(page, "journey-3-rated-ten")
 
-    page.get_by_role("button", name="Done: show my list").click()
-    page.wait_for_url("**/")
+    with page.expect_navigation(url=re.compile(r"^http://[^/]+/$")):
+        page.get_by_role("button", name="Done: show my list").click()
     assert len(list_titles(page)) == 10
     screenshot(page, "journey-4-for-you-first")
     if not ratings_changed.has_listeners():
@@ -87,8 +88,8 @@ def test_sign_up_onboard_rate_and_get_a_personal_list(new_page, trained, start_w
     top = page.locator("#recommendation-list > li").first
     rated_title = first[0]
     top.locator("select[name=stars]").select_option("5")
-    top.get_by_role("button", name=re.compile("^Rate ")).click()
-    page.wait_for_url("**/")
+    with page.expect_navigation(url=re.compile(r"^http://[^/]+/$")):
+        top.get_by_role("button", name=re.compile("^Rate ")).click()
     assert rated_title not in list_titles(page)  # dropped at once, before the refresh
     screenshot(page, "journey-6-for-you-updating")
     wait_for_personal_list(page)
