@@ -44,3 +44,15 @@ def hit_reports(*, version: ModelVersion, user_pks: list[int], k: int = 10) -> l
             hit=test_movie is not None and bool(np.isin(test_movie, top[row])),
         )
     return [by_user.get(pk, HitReport(None, [], False)) for pk in user_pks]
+
+
+def hit_sentence(*, label: str | int, report: HitReport) -> str:
+    """The seed's verdict: "User 450, recommended movie 'Fast Times at Ridgemont High (1982)' (Genre: Comedy)
+    was a hit!" (genres joined with "|" as in movies.dat)."""
+    if report.held_out is None:
+        return f"User {label} has no held-out movie in this run."
+    movie = report.held_out
+    genres = "|".join(genre.name for genre in movie.genres.all())
+    if report.hit:
+        return f"User {label}, recommended movie '{movie.title}' (Genre: {genres}) was a hit!"
+    return f"User {label}, held-out movie '{movie.title}' (Genre: {genres}) was not in the top 10: a miss."
