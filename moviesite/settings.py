@@ -171,7 +171,8 @@ SPECTACULAR_SETTINGS = {
 
 # The cache: per-user recommendation lists (recommender.cache) and API throttling counters. Local memory by
 # default (CACHE_URL=locmemcache://), which is per process: with several web processes use Redis (e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1, Django's built-in RedisCache) so that invalidating a list reaches every process and throttles count once.
+# CACHE_URL=redis://127.0.0.1:6379/1, Django's built-in RedisCache) so that invalidating a list reaches every
+# process and throttles count once.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)  # a list per user (ML-1M: 6,040)

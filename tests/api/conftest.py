@@ -96,8 +96,10 @@ def world(db) -> World:
                 version=version, user=user, rank=rank, movie=movies[name], score=1.0 - rank / 10,
                 because_of=movies["fargo"] if user == owner else None, predicted_stars=4.0,
             )  # fmt: skip
-    SimilarMovie.objects.create(version=version, movie=movies["fargo"], rank=1, similar=movies["heat"], similarity=0.8)
-    SimilarMovie.objects.create(version=version, movie=movies["fargo"], rank=2, similar=movies["casino"], similarity=0.6)
+    for rank, (name, similarity) in enumerate([("heat", 0.8), ("casino", 0.6)], 1):
+        SimilarMovie.objects.create(
+            version=version, movie=movies["fargo"], rank=rank, similar=movies[name], similarity=similarity
+        )
     return World(owner, other, staff, movies, version, old)
 
 
