@@ -150,6 +150,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "moviesite.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "moviesite.api.schema.AutoSchema",
 }
+CSRF_FAILURE_VIEW = "moviesite.api.errors.csrf_failure"  # JSON under /api/
 SPECTACULAR_SETTINGS = {
     "TITLE": "moviesite API",
     "DESCRIPTION": "Movies, ratings, personal recommendations and retraining. Errors always have the body "
@@ -177,6 +178,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)  # a list per user (ML-1M: 6,040)
 RECOMMENDATIONS_CACHE_SECONDS = env.int("RECOMMENDATIONS_CACHE_SECONDS", default=300)
+HEALTH_PING_TIMEOUT = env.float("HEALTH_PING_TIMEOUT", default=1.0)  # seconds /api/v1/health/ waits for a worker
 
 LOGGING = {
     "version": 1,

@@ -118,6 +118,10 @@ class SimilarMovieSerializer(serializers.Serializer):
 
 class MeSerializer(serializers.ModelSerializer):
     ratings_count = serializers.IntegerField(read_only=True)
+    email = serializers.CharField(read_only=True, help_text="Empty when not given.")
+    gender = serializers.ChoiceField(
+        User.Gender.choices, allow_blank=True, read_only=True, help_text="Empty: not given."
+    )
 
     class Meta:
         model = User

@@ -26,7 +26,8 @@ def _movie_or_404(movie_id: int) -> Movie:
 
 
 def _query(serializer_class: type, request: Request) -> dict:
-    query = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF would take "?year=" as "not given", yet it is not a valid year.
+    query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
 

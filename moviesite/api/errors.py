@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -102,6 +103,7 @@ def _api_suggestion(path: str) -> str:
     return " The endpoints are listed at /api/docs/."
 
 
+@csrf_exempt  # an unknown address is a 404 whatever the method; DRF's views are exempt (they check sessions)
 def api_not_found(request: HttpRequest, exception: Exception | None = None, **kwargs: Any) -> JsonResponse:
     """Unknown /api/ addresses (the catch-all route, and Django's 404 handler for /api/ paths)."""
     message = f"There is no API endpoint at {request.path}." + _api_suggestion(request.path)
@@ -134,6 +136,15 @@ def handler403(request: HttpRequest, exception: Exception) -> Any:
     from django.views.defaults import permission_denied
 
     return permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
+    """CSRF_FAILURE_VIEW: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(error_body("permission_denied", f"CSRF Failed: {reason}"), status=403)
+    from django.views.csrf import csrf_failure as page
+
+    return page(request, reason)
 
 
 def handler400(request: HttpRequest, exception: Exception) -> Any:

@@ -6,6 +6,7 @@ addresses, host names or versions of software."""
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,8 +19,6 @@ from rest_framework.views import APIView
 from recommender.versions import active_version
 
 from .errors import error_body
-
-PING_TIMEOUT = 1.0  # seconds to wait for a worker's answer
 
 
 class CheckSerializer(serializers.Serializer):
@@ -74,8 +73,9 @@ def _broker() -> str:
 def _worker() -> str:
     from worker.celery import app
 
-    answers = app.control.ping(timeout=PING_TIMEOUT, limit=1)
-    return "" if answers else f"no worker answered a ping within {PING_TIMEOUT:g} s"
+    timeout = settings.HEALTH_PING_TIMEOUT
+    answers = app.control.ping(timeout=timeout, limit=1)
+    return "" if answers else f"no worker answered a ping within {timeout:g} s"
 
 
 def _version() -> dict | None:

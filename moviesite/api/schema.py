@@ -97,13 +97,24 @@ def add_links(result: dict, generator: Any, request: Any, public: bool) -> dict:
         "PartialUpdateRating": ("me_ratings_partial_update", rating),
         "DeleteRating": ("me_ratings_destroy", rating),
     })  # fmt: skip
-    _link(
-        paths,
-        "/api/v1/training-runs/",
-        "post",
-        "202",
-        {"GetTrainingRun": ("training_runs_retrieve", {"id": "$response.body#/id"})},
-    )
+    run = {"id": "$response.body#/id"}
+    _link(paths, "/api/v1/training-runs/", "post", "202", {"GetTrainingRun": ("training_runs_retrieve", run)})
+    first_run = {"id": "$response.body#/results/0/id"}
+    _link(paths, "/api/v1/training-runs/", "get", "200", {"GetTrainingRun": ("training_runs_retrieve", first_run)})
+    first_version = {"id": "$response.body#/results/0/id"}
+    _link(paths, "/api/v1/model-versions/", "get", "200", {
+        "GetModelVersion": ("v1_model_versions_retrieve", first_version),
+        "ActivateModelVersion": ("v1_model_versions_activate_create", first_version),
+    })  # fmt: skip
+    first_movie = {"movie_id": "$response.body#/results/0/id"}
+    _link(paths, "/api/v1/movies/", "get", "200", {
+        "GetMovie": ("v1_movies_retrieve", first_movie),
+        "GetSimilarMovies": ("v1_movies_similar_list", first_movie),
+        "GetMyRating": ("me_ratings_retrieve", first_movie),
+    })  # fmt: skip
+    _link(paths, "/api/v1/me/", "get", "200", {
+        "GetMyRecommendations": ("v1_users_recommendations_retrieve", {"user_id": "$response.body#/id"}),
+    })  # fmt: skip
     return result
 
 
