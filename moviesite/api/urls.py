@@ -3,9 +3,10 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import errors, health, tokens
+from . import errors, health, root, tokens
 
 v1 = [
+    path("", root.ApiRoot.as_view(), name="root"),
     path("auth/token/", tokens.AuthToken.as_view(), name="auth-token"),
     path("health/", health.Health.as_view(), name="health"),
     path("", include("catalog.api.urls")),
@@ -13,6 +14,7 @@ v1 = [
 ]
 
 urlpatterns = [
+    path("", root.ApiIndex.as_view(), name="index"),
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -14,6 +14,8 @@ ANYONE = {"anonymous": None, "owner": None, "other": None, "staff": None}
 
 # (method, path, body, expected status per role: None means the success status `ok`), ok
 CASES = [
+    ("get", "/api/", None, ANYONE, 200),
+    ("get", "/api/v1/", None, ANYONE, 200),
     ("get", "/api/v1/movies/", None, ANYONE, 200),
     ("get", "/api/v1/movies/608/", None, ANYONE, 200),
     ("get", "/api/v1/movies/608/similar/", None, ANYONE, 200),
@@ -69,4 +71,4 @@ def test_role_matrix(world, django_capture_on_commit_callbacks, method, path, bo
 
 def test_it_counts_the_cases():
     """The note reports this number: every endpoint and method above, for each of the four roles."""
-    assert len(list(_cases())) == len(CASES) * 4 == 84
+    assert len(list(_cases())) == len(CASES) * 4 == 92

@@ -15,7 +15,7 @@ def test_the_schema_is_valid_and_lists_errors_for_every_operation(client, db):
     schema = response.json()
     validate_schema(schema)
     operations = [(path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
-    assert len(operations) == 22
+    assert len(operations) == 24
     for path, method, operation in operations:
         codes = set(operation["responses"])
         assert "500" in codes, (path, method)
@@ -28,6 +28,13 @@ def test_the_schema_is_valid_and_lists_errors_for_every_operation(client, db):
     assert {link["operationId"] for link in links.values()} == {
         "me_ratings_retrieve", "me_ratings_update", "me_ratings_partial_update", "me_ratings_destroy"
     }  # fmt: skip
+
+
+def test_a_newcomer_finds_the_endpoints_from_the_root(client, db):
+    assert client.get("/api/").json()["versions"] == {"v1": "/api/v1/"}
+    root = client.get("/api/v1/").json()
+    assert root["endpoints"]["movies"] == "/api/v1/movies/" and root["docs"] == "/api/docs/"
+    assert all(client.options(url).status_code in (200, 401) for url in root["endpoints"].values())
 
 
 def test_the_schema_is_served_as_yaml_too(client, db):
