@@ -205,6 +205,15 @@ SPARK_SHUFFLE_PARTITIONS = env.int("SPARK_SHUFFLE_PARTITIONS", default=8)
 # only about 25% on an idle machine (bench/bench_training.py). 0 lets torch pick (one per core).
 TORCH_THREADS = env.int("TORCH_THREADS", default=1)
 RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=3)
+# The quality gate: HR@10 must beat popularity's by the margin and stay within the tolerance of the served one.
+RECOMMENDER_GATE_MARGIN = env.float("RECOMMENDER_GATE_MARGIN", default=0.01)
+RECOMMENDER_GATE_TOLERANCE = env.float("RECOMMENDER_GATE_TOLERANCE", default=0.02)
+# Movies stored per user: enough for a read to drop what was rated since and still show ten.
+RECOMMENDER_LIST_LENGTH = env.int("RECOMMENDER_LIST_LENGTH", default=100)
+# After a rating change the user's list is recomputed once the ratings have been quiet for REFRESH_DEBOUNCE
+# seconds, or at the latest REFRESH_MAX_WAIT seconds after the first change of a burst.
+REFRESH_DEBOUNCE = env.float("REFRESH_DEBOUNCE", default=1.0)
+REFRESH_MAX_WAIT = env.float("REFRESH_MAX_WAIT", default=5.0)
 
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -212,6 +221,12 @@ CELERY_DATA_DIR = VAR_DIR / "celery"
 TRAINING_HARD_TIME_LIMIT = env.int("TRAINING_HARD_TIME_LIMIT", default=2 * 60 * 60)  # seconds per stage
 # A run in progress whose worker has not reported for this long is marked failed by the next trigger.
 TRAINING_STALE_AFTER = env.int("TRAINING_STALE_AFTER", default=15 * 60)
+# A queued run whose first stage no worker picked up within this many seconds is failed (no training worker).
+TRAINING_QUEUED_TIMEOUT = env.int("TRAINING_QUEUED_TIMEOUT", default=10 * 60)
+# A stage delivered more often than this (its worker died each time) fails the run instead of looping.
+TRAINING_MAX_DELIVERIES = env.int("TRAINING_MAX_DELIVERIES", default=3)
+# Seconds between heartbeats of a working stage (a thread beats while Spark or PyTorch runs).
+TRAINING_HEARTBEAT_SECONDS = env.float("TRAINING_HEARTBEAT_SECONDS", default=20.0)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -7,7 +7,7 @@ from django.db import models
 
 
 class TrainingRun(models.Model):
-    STAGES = ("snapshot", "sample", "train", "evaluate", "precompute", "activate")  # in order
+    STAGES = ("snapshot", "sample", "train", "evaluate", "refit", "precompute", "activate")  # in order
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -37,6 +37,8 @@ class TrainingRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How often each stage was delivered to a worker: a redelivery after a lost worker counts again.
+    deliveries = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,6 +111,8 @@ class UserList(models.Model):
     computed_at = models.DateTimeField()
     requested_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=16, default="precompute")  # "precompute" or "refresh"
+    # The explicit-rating model's user vector folded in by the refresh (float32 bytes): predicted stars.
+    star_vector = models.BinaryField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "user"], name="one_list_per_user_and_version")]

@@ -44,6 +44,8 @@ class ModelConfig:
     mlp_layers: tuple[int, ...] = (64, 32, 16, 8)
     objective: str = "implicit"
     dropout: float = 0.0
+    # A learned per-movie bias added to GMF's score: popularity lives there, the factors learn taste.
+    item_bias: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -97,7 +99,7 @@ class PairModel(nn.Module):
     def forward_with_penalty(self, users: Tensor, movies: Tensor) -> tuple[Tensor, Tensor]:
         """Scores plus the batch's embedding L2: mean over pairs of the summed squared embedding rows."""
         embedded = self.embed(users, movies)
-        penalty = sum(vector.pow(2).sum(dim=1).mean() for vector in embedded)
+        penalty = sum(vector.pow(2).reshape(len(vector), -1).sum(dim=1).mean() for vector in embedded)
         return self.output(self.interact(embedded)), penalty
 
     def output(self, raw: Tensor) -> Tensor:
@@ -110,33 +112,84 @@ class PairModel(nn.Module):
         """Scores of each given user against every movie, shape [len(users), n_movies]."""
         return self.output(self.interact_all(users))
 
+    def interact_all(self, users: Tensor) -> Tensor:
+        return self.interact_all_from(self.user_parts(users))
+
+    def score_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        """Scores of users given by their user-side vectors (not their indexes) against every movie.
+
+        With autograd on: the fold-in of a user the model was not trained on optimises these vectors.
+        """
+        return self.output(self.interact_all_from(parts))
+
+    def score_from(self, parts: tuple[Tensor, ...], movies: Tensor) -> Tensor:
+        """Scores of one user, given by their user-side vectors ([1, dim] each), for the given movies."""
+        return self.output(self.interact(self.combine(parts, movies)))
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        """What ``embed`` returns, with the user side taken from ``parts`` (broadcast over ``movies``)."""
+        raise NotImplementedError
+
+    # Scoring every movie costs about as much as a few hundred pairs (GMF: one matrix product).
+    cheap_all_scores = False
+
     def embed(self, users: Tensor, movies: Tensor) -> tuple[Tensor, ...]:
         raise NotImplementedError
 
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
         raise NotImplementedError
 
-    def interact_all(self, users: Tensor) -> Tensor:
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        """The user-side vectors of ``users`` (one table per part), each [len(users), dim]."""
+        raise NotImplementedError
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        raise NotImplementedError
+
+    def movie_space(self) -> Tensor:
+        """One row per movie in the space the model compares movies in (for cosine neighbours), [n_movies, d]."""
         raise NotImplementedError
 
 
 class GMFModel(PairModel):
+    cheap_all_scores = True
+
     def __init__(self, config: ModelConfig, n_users: int, n_movies: int) -> None:
         super().__init__(config, n_users, n_movies)
         self.user_embedding = _embedding(n_users, config.embedding_dim)
         self.movie_embedding = _embedding(n_movies, config.embedding_dim)
         self.predict = _prediction_layer(config.embedding_dim)
+        self.movie_bias = nn.Embedding(n_movies, 1) if config.item_bias else None
+        if self.movie_bias is not None:
+            nn.init.zeros_(self.movie_bias.weight)
 
     def embed(self, users: Tensor, movies: Tensor) -> tuple[Tensor, ...]:
+        if self.movie_bias is not None:
+            return self.user_embedding(users), self.movie_embedding(movies), self.movie_bias(movies).squeeze(-1)
         return self.user_embedding(users), self.movie_embedding(movies)
 
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
-        user, movie = embedded
-        return self.predict(user * movie).squeeze(-1)
+        user, movie = embedded[:2]
+        score = self.predict(user * movie).squeeze(-1)
+        return score + embedded[2] if len(embedded) > 2 else score
 
-    def interact_all(self, users: Tensor) -> Tensor:
-        weighted = self.user_embedding(users) * self.predict.weight[0]
-        return weighted @ self.movie_embedding.weight.T + self.predict.bias
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return (self.user_embedding(users),)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        user = parts[0].expand(len(movies), -1)
+        if self.movie_bias is not None:
+            return user, self.movie_embedding(movies), self.movie_bias(movies).squeeze(-1)
+        return user, self.movie_embedding(movies)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        weighted = parts[0] * self.predict.weight[0]
+        scores = weighted @ self.movie_embedding.weight.T + self.predict.bias
+        return scores + self.movie_bias.weight[:, 0] if self.movie_bias is not None else scores
+
+    def movie_space(self) -> Tensor:
+        # The score is (h * p_u) . q_i: the movie side as the prediction layer weighs it.
+        return self.movie_embedding.weight * self.predict.weight[0]
 
 
 class MLPModel(PairModel):
@@ -153,9 +206,18 @@ class MLPModel(PairModel):
     def interact(self, embedded: tuple[Tensor, ...]) -> Tensor:
         return self.predict(self.tower(torch.cat(embedded, dim=-1))).squeeze(-1)
 
-    def interact_all(self, users: Tensor) -> Tensor:
-        hidden = self.tower.all_pairs(self.user_embedding(users), self.movie_embedding.weight)
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return (self.user_embedding(users),)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        return parts[0].expand(len(movies), -1), self.movie_embedding(movies)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
+        hidden = self.tower.all_pairs(parts[0], self.movie_embedding.weight)
         return self.predict(hidden).squeeze(-1)
+
+    def movie_space(self) -> Tensor:
+        return self.movie_embedding.weight
 
 
 class NeuMFModel(PairModel):
@@ -182,12 +244,25 @@ class NeuMFModel(PairModel):
         mlp = self.tower(torch.cat((mlp_user, mlp_movie), dim=-1))
         return self.predict(torch.cat((gmf_user * gmf_movie, mlp), dim=-1)).squeeze(-1)
 
-    def interact_all(self, users: Tensor) -> Tensor:
+    def user_parts(self, users: Tensor) -> tuple[Tensor, ...]:
+        return self.gmf_user_embedding(users), self.mlp_user_embedding(users)
+
+    def combine(self, parts: tuple[Tensor, ...], movies: Tensor) -> tuple[Tensor, ...]:
+        n = len(movies)
+        gmf, mlp = parts
+        return gmf.expand(n, -1), self.gmf_movie_embedding(movies), mlp.expand(n, -1), self.mlp_movie_embedding(movies)
+
+    def interact_all_from(self, parts: tuple[Tensor, ...]) -> Tensor:
         dim = self.config.embedding_dim
         gmf_weight, mlp_weight = self.predict.weight[0, :dim], self.predict.weight[0, dim:]
-        gmf = (self.gmf_user_embedding(users) * gmf_weight) @ self.gmf_movie_embedding.weight.T
-        hidden = self.tower.all_pairs(self.mlp_user_embedding(users), self.mlp_movie_embedding.weight)
+        gmf = (parts[0] * gmf_weight) @ self.gmf_movie_embedding.weight.T
+        hidden = self.tower.all_pairs(parts[1], self.mlp_movie_embedding.weight)
         return gmf + hidden @ mlp_weight + self.predict.bias
+
+    def movie_space(self) -> Tensor:
+        dim = self.config.embedding_dim
+        gmf = self.gmf_movie_embedding.weight * self.predict.weight[0, :dim]
+        return torch.cat([gmf, self.mlp_movie_embedding.weight], dim=1)
 
 
 class MLPTower(nn.Module):

@@ -8,6 +8,8 @@ from .training import DEFAULT_MODEL_CONFIG, DEFAULT_TRAIN_CONFIG, TrainConfig
 
 SAMPLING_DEFAULTS = {"negatives": 4, "eval_negatives": 99}
 EXPLICIT_DEFAULTS = {"explicit_epochs": 10}
+# refit: serve a model trained again on every rating (True) or the held-out run's model itself (False).
+SERVING_DEFAULTS = {"refit": True}
 MODEL_KEYS = {f.name for f in fields(ModelConfig)} - {"objective"}
 TRAIN_KEYS = {f.name for f in fields(TrainConfig)} - {"threads"}
 
@@ -15,7 +17,8 @@ TRAIN_KEYS = {f.name for f in fields(TrainConfig)} - {"threads"}
 def default_parameters() -> dict[str, Any]:
     model = {k: v for k, v in DEFAULT_MODEL_CONFIG.to_dict().items() if k in MODEL_KEYS}
     train = {k: v for k, v in DEFAULT_TRAIN_CONFIG.to_dict().items() if k in TRAIN_KEYS}
-    return {**model, **train, **SAMPLING_DEFAULTS, **EXPLICIT_DEFAULTS, "mlp_layers": list(model["mlp_layers"])}
+    extra = {**SAMPLING_DEFAULTS, **EXPLICIT_DEFAULTS, **SERVING_DEFAULTS}
+    return {**model, **train, **extra, "mlp_layers": list(model["mlp_layers"])}
 
 
 def resolve_parameters(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -31,6 +34,8 @@ def resolve_parameters(overrides: dict[str, Any] | None = None) -> dict[str, Any
     train_config(parameters, threads=0)
     if int(parameters["negatives"]) < 1 or int(parameters["eval_negatives"]) < 1:
         raise ValueError("negatives and eval_negatives must be at least 1")
+    if not isinstance(parameters["refit"], bool):
+        raise ValueError(f"refit must be true or false, not {parameters['refit']!r}")
     return parameters
 
 

@@ -1,33 +1,41 @@
-"""The retrain pipeline, one stage at a time: snapshot -> sample -> train -> evaluate -> precompute -> activate.
+"""The retrain pipeline, one stage at a time:
+snapshot -> sample -> train -> evaluate -> refit -> precompute -> activate.
 
 Each stage reads what the previous ones left in the run folder, so the stages can run in one process
 (`manage.py train`) or as a Celery chain on different workers. A stage that fails marks the run failed and
-leaves the active version as it was.
+leaves the active version as it was; a version that does not pass the quality gate is kept but not served.
+While a stage works, a thread reports a heartbeat, so a long Spark job is never taken for a lost worker.
 """
 
+import contextlib
 import shutil
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from . import runs, versions
 from .artifacts import load_model, save_model
 from .evaluation import evaluate_run, read_columns, rmse
-from .models import TrainingRun
+from .gate import gate_verdict
+from .models import ModelVersion, TrainingRun
 from .parameters import model_config, train_config
+from .precompute import STARS_FILE, export_star_model, similar_movies, user_lists
+from .refit import refit_explicit, refit_implicit
 from .sampling import split_and_sample
-from .scoring import model_score_fn, top_k_unseen
+from .scoring import model_score_fn
 from .snapshot import load_id_maps, snapshot_ratings
 from .spark import get_spark
 from .training import train_explicit, train_implicit
 
 STAGES = TrainingRun.STAGES
-_WEIGHTS = {"snapshot": 4, "sample": 20, "train": 55, "evaluate": 10, "precompute": 9, "activate": 2}
+_WEIGHTS = {"snapshot": 3, "sample": 20, "train": 40, "evaluate": 7, "refit": 18, "precompute": 10, "activate": 2}
 TOP_K = 10
 POPULAR_LIST_LENGTH = 100
 
@@ -48,16 +56,42 @@ def run_stage(*, run_id: int, stage: str, on_progress: Progress | None = None) -
 
     started = time.perf_counter()
     try:
-        metrics = _STAGE_FUNCTIONS[stage](run, report) or {}
-    except Exception as exc:
-        runs.run_fail(run_id=run_id, error=f"{stage} failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        with heartbeat(run_id):
+            metrics = _STAGE_FUNCTIONS[stage](run, report) or {}
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: the run must not stay "running"
+        error = f"{stage} failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            error = f"{stage} interrupted ({type(exc).__name__}): the run was stopped; nothing was activated"
+        if runs.run_fail(run_id=run_id, error=error):
+            versions.remove_unused_run_folders()
         raise
+    if stage == "activate":
+        return True  # the activation closed the run in its own transaction
     runs.run_finish_stage(
         run_id=run_id, stage=stage, seconds=time.perf_counter() - started, percent=start + weight, metrics=metrics
     )
-    if stage == STAGES[-1]:
-        runs.run_succeed(run_id=run_id)
     return True
+
+
+@contextlib.contextmanager
+def heartbeat(run_id: int) -> Iterator[None]:
+    """Beat every TRAINING_HEARTBEAT_SECONDS from a thread while the body works."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.TRAINING_HEARTBEAT_SECONDS):
+                runs.run_heartbeat(run_id=run_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-run-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _stage_start(stage: str) -> float:
@@ -65,8 +99,12 @@ def _stage_start(stage: str) -> float:
 
 
 def _snapshot(run: TrainingRun, report: Progress) -> dict[str, Any]:
+    taken_at = timezone.now()
     snapshot = snapshot_ratings(run_dir=run.directory)
-    return {"n_users": snapshot.n_users, "n_movies": snapshot.n_movies, "n_ratings": snapshot.n_ratings}
+    return {
+        "n_users": snapshot.n_users, "n_movies": snapshot.n_movies, "n_ratings": snapshot.n_ratings,
+        "snapshot_at": taken_at.isoformat(),
+    }  # fmt: skip
 
 
 def _sample(run: TrainingRun, report: Progress) -> dict[str, Any]:
@@ -85,13 +123,9 @@ def _sample(run: TrainingRun, report: Progress) -> dict[str, Any]:
 def _train(run: TrainingRun, report: Progress) -> dict[str, Any]:
     p, threads = run.parameters, settings.TORCH_THREADS
     epochs = int(p["epochs"]) + int(p["explicit_epochs"])
-
-    def implicit_progress(epoch: int, total: int, info: dict) -> None:
-        report(epoch / epochs)
-
     implicit = train_implicit(
         run_dir=run.directory, model_config=model_config(p), train_config=train_config(p, threads=threads),
-        progress=implicit_progress,
+        progress=lambda epoch, total, info: report(epoch / epochs),
     )  # fmt: skip
     save_model(run.directory / "model", implicit.model, implicit.model_config, extra=implicit.to_dict())
     explicit = train_explicit(
@@ -105,6 +139,7 @@ def _train(run: TrainingRun, report: Progress) -> dict[str, Any]:
     return {
         "best_epoch": implicit.best_epoch,
         "epochs_trained": len(implicit.history),
+        "explicit_best_epoch": explicit.best_epoch,
         "samples_per_second": round(implicit.samples_per_second),
         "train_seconds": round(implicit.seconds, 2),
         "explicit_train_seconds": round(explicit.seconds, 2),
@@ -121,30 +156,98 @@ def _evaluate(run: TrainingRun, report: Progress) -> dict[str, Any]:
     return {key: round(float(value), 5) for key, value in metrics.items()}
 
 
+def _refit(run: TrainingRun, report: Progress) -> dict[str, Any]:
+    """Train the chosen configuration again on every rating, for the epochs the held-out run chose."""
+    p, threads = run.parameters, settings.TORCH_THREADS
+    if not p.get("refit", True):  # serve the held-out run's models as they are
+        shutil.copytree(run.directory / "model", run.directory / "serving", dirs_exist_ok=True)
+        shutil.copytree(run.directory / "explicit", run.directory / "serving_explicit", dirs_exist_ok=True)
+        return {"refit_epochs": 0}
+    epochs = max(int(run.metrics.get("best_epoch") or 1), 1)
+    explicit_epochs = max(int(run.metrics.get("explicit_best_epoch") or 1), 1)
+    total = epochs + explicit_epochs
+    serving = refit_implicit(
+        run_dir=run.directory, model_config=model_config(p), negatives=int(p["negatives"]),
+        train_config=train_config(p, threads=threads, epochs=epochs),
+        progress=lambda epoch, _total, info: report(epoch / total),
+    )  # fmt: skip
+    save_model(run.directory / "serving", serving.model, serving.model_config, extra=serving.to_dict())
+    stars = refit_explicit(
+        run_dir=run.directory, model_config=model_config(p, objective="explicit"),
+        train_config=train_config(p, threads=threads, epochs=explicit_epochs),
+        progress=lambda epoch, _total, info: report((epochs + epoch) / total),
+    )  # fmt: skip
+    save_model(run.directory / "serving_explicit", stars.model, stars.model_config, extra=stars.to_dict())
+    return {
+        "refit_epochs": epochs,
+        "refit_explicit_epochs": explicit_epochs,
+        "refit_seconds": round(serving.seconds, 2),
+    }
+
+
 def _precompute(run: TrainingRun, report: Progress) -> dict[str, Any]:
-    model, _, meta = load_model(run.directory / "model")
-    ratings = pq.read_table(run.directory / "ratings.parquet", columns=["user_idx", "movie_idx"])
-    seen_users = ratings.column("user_idx").to_numpy()
-    seen_movies = ratings.column("movie_idx").to_numpy()
+    model, _, _ = load_model(run.directory / "serving")
+    star_model, _, _ = load_model(run.directory / "serving_explicit")
+    users, movies, stars = read_columns(run.directory / "ratings.parquet", ("user_idx", "movie_idx", "rating"))
     user_pks, movie_pks = load_id_maps(run.directory)
-    top_movies, top_scores = top_k_unseen(
-        model=model, n_users=len(user_pks), n_movies=len(movie_pks), seen=(seen_users, seen_movies), k=TOP_K
-    )
+    lists = user_lists(
+        model=model, star_model=star_model, users=np.arange(len(user_pks)), rated=(users, movies, stars),
+        n_users=len(user_pks), k=settings.RECOMMENDER_LIST_LENGTH,
+    )  # fmt: skip
+    report(0.5)
+    neighbours, sims = similar_movies(model)
+    export_star_model(star_model, run.directory / "serving" / STARS_FILE, user_ids=user_pks, movie_ids=movie_pks)
     report(0.6)
-    movie_ids = np.where(top_movies >= 0, movie_pks[np.maximum(top_movies, 0)], -1)
-    popularity = np.bincount(seen_movies, minlength=len(movie_pks))
+    popularity = np.bincount(movies, minlength=len(movie_pks))
     popular = movie_pks[np.argsort(-popularity, kind="stable")[:POPULAR_LIST_LENGTH]]
+    to_pk = _index_to_pk(movie_pks)
     version = versions.version_write(
-        run=run, model_path=str(run.directory / "model"), user_ids=user_pks, movie_ids=movie_ids,
-        scores=top_scores, popular_movie_ids=[int(m) for m in popular],
+        run=run, model_path=str(run.directory / "serving"), user_ids=user_pks, movie_ids=to_pk(lists.movies),
+        scores=lists.scores, popular_movie_ids=[int(m) for m in popular], because_ids=to_pk(lists.because),
+        predicted_stars=lists.stars, similar=(movie_pks, to_pk(neighbours), sims),
+        computed_at=_snapshot_time(run),
     )  # fmt: skip
     return {"version_id": version.pk, "recommended_users": len(user_pks)}
 
 
+def _index_to_pk(movie_pks: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda idx: np.where(idx >= 0, movie_pks[np.maximum(idx, 0)], -1)
+
+
+def _snapshot_time(run: TrainingRun):
+    stamp = run.metrics.get("snapshot_at")
+    return timezone.datetime.fromisoformat(stamp) if stamp else run.started_at
+
+
 def _activate(run: TrainingRun, report: Progress) -> dict[str, Any]:
-    version = versions.version_activate(version_id=run.version.pk)
-    versions.version_prune()
-    return {"version_id": version.pk}
+    """Serve the run's version if it passes the quality gate; activation, pruning and the run's end in one
+    transaction (a worker lost after it leaves a succeeded run). A rejected version stays for staff."""
+    version = ModelVersion.objects.get(run=run)
+    active = versions.active_version()
+    verdict = gate_verdict(metrics=run.metrics, active_metrics=active.run.metrics if active else None)
+    started = time.perf_counter()
+    with transaction.atomic():
+        if verdict.passed:
+            versions.version_activate(version_id=version.pk)
+            versions.version_prune()
+        gate = {"gate": verdict.reason, "gate_passed": verdict.passed}
+        seconds = time.perf_counter() - started
+        runs.run_finish_stage(run_id=run.pk, stage="activate", seconds=seconds, percent=100.0, metrics=gate)
+        if verdict.passed:
+            runs.run_succeed(run_id=run.pk)
+        else:
+            runs.run_reject(run_id=run.pk, reason=f"not activated by the quality gate: {verdict.reason}")
+    versions.remove_unused_run_folders()
+    if verdict.passed:
+        _refresh_changed_since_snapshot(run)
+    return {}
+
+
+def _refresh_changed_since_snapshot(run: TrainingRun) -> None:
+    """Users who rated after the snapshot get their list refreshed against the new version at once."""
+    from .refresh import refresh_stale_users
+
+    refresh_stale_users()
 
 
 _STAGE_FUNCTIONS: dict[str, Callable[[TrainingRun, Progress], dict[str, Any] | None]] = {
@@ -152,6 +255,7 @@ _STAGE_FUNCTIONS: dict[str, Callable[[TrainingRun, Progress], dict[str, Any] | N
     "sample": _sample,
     "train": _train,
     "evaluate": _evaluate,
+    "refit": _refit,
     "precompute": _precompute,
     "activate": _activate,
 }

@@ -28,10 +28,17 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def gate_line(run: TrainingRun) -> str:
+    if "gate" not in run.metrics:
+        return "quality gate: not applied (the run predates it or did not reach activation)"
+    verdict = "passed" if run.metrics.get("gate_passed") else "REJECTED"
+    return f"quality gate: {verdict}: {run.metrics['gate']}"
+
+
 def version_metrics_json(version: ModelVersion) -> dict[str, Any]:
     """One flat object: the model's metrics, the popularity baseline's under "baseline", and timings."""
     metrics = version.run.metrics
-    model = {key: value for key, value in metrics.items() if not key.startswith("baseline_")}
+    model = {k: v for k, v in metrics.items() if not k.startswith("baseline_") and k not in ("gate", "gate_passed")}
     baseline = {key.removeprefix("baseline_"): value for key, value in metrics.items() if key.startswith("baseline_")}
     return {
         "version": version.pk,
@@ -41,4 +48,5 @@ def version_metrics_json(version: ModelVersion) -> dict[str, Any]:
         **model,
         "baseline": baseline,
         "stage_seconds": version.run.stage_seconds,
+        "gate": {"passed": metrics.get("gate_passed"), "reason": metrics.get("gate")},
     }

@@ -2,7 +2,9 @@
 
 Reads ``ratings.parquet`` and ``meta.json`` from a run folder and writes, beside them, the Parquet folders
 ``train``, ``validation``, ``test``, ``negatives`` (partitioned by epoch), ``validation_candidates`` and
-``test_candidates`` (each ``<name>.parquet``).
+``test_candidates`` (each ``<name>.parquet``). Training negatives are drawn among the movies absent from the
+user's training ratings (so a held-out movie can be one), evaluation candidates among the movies the user
+never rated.
 
 Sampling needs no rejection. With a user's distinct rated movies sorted, s_0 < s_1 < ..., the offsets
 a_i = s_i - i count the unrated movies below s_i, and the j-th unrated movie (0-based) is j + #{i : a_i <= j},
@@ -306,6 +308,7 @@ def split_and_sample(
     ratings, n_movies = read_ratings(spark, run_dir), read_n_movies(run_dir)
     profiles = user_profiles(ratings, n_movies=n_movies).persist()
     labelled = label_split(ratings).persist()
+    train_profiles = None
     try:
         stats = profile_stats(profiles, n_movies=n_movies, eval_negatives=eval_negatives)
         split = split_frames(labelled)
@@ -313,9 +316,14 @@ def split_and_sample(
             _write(frame, run_dir / f"{name}.parquet")
         sampling = {"seed": seed, "max_rated": stats.max_rated}
         negatives = {"epochs": epochs, "per_positive": negatives_per_positive, **sampling}
-        write_negatives(split.train, profiles, run_dir / "negatives.parquet", **negatives)
+        # Training negatives come from the complement of the TRAINING ratings (He et al.): the held-out movies
+        # can be drawn, as they would be for a model that never saw them; eval candidates stay never-rated.
+        train_profiles = user_profiles(split.train, n_movies=n_movies).persist()
+        write_negatives(split.train, train_profiles, run_dir / "negatives.parquet", **negatives)
         _write_candidates(split, profiles, run_dir, count=eval_negatives, **sampling)
     finally:
+        if train_profiles is not None:
+            train_profiles.unpersist()
         labelled.unpersist()
         profiles.unpersist()
     train_rows = stats.ratings - stats.test_users - stats.validation_users

@@ -34,6 +34,13 @@ def snapshot_ratings(*, run_dir: Path) -> Snapshot:
     users, movies, stars, stamps = _read_ratings()
     if len(users) == 0:
         raise ValueError("there are no ratings to train on: import MovieLens first")
+    return write_snapshot(run_dir=run_dir, users=users, movies=movies, stars=stars, stamps=stamps)
+
+
+def write_snapshot(
+    *, run_dir: Path, users: np.ndarray, movies: np.ndarray, stars: np.ndarray, stamps: np.ndarray
+) -> Snapshot:
+    """Write aligned rating columns (user and movie ids as stored) as the run folder's snapshot files."""
     user_ids, user_idx = np.unique(users, return_inverse=True)
     movie_ids, movie_idx = np.unique(movies, return_inverse=True)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -152,8 +152,6 @@ class ModelVersionActivate(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         get_object_or_404(ModelVersion, pk=pk)
-        version = versions.version_activate(version_id=pk)
-        # Until version_activate invalidates the lists itself (the lead's hook), the API does it for its own path.
-        transaction.on_commit(cache.invalidate_all_lists)
+        version = versions.version_activate(version_id=pk)  # drops every cached list once committed
         version = ModelVersions.queryset.get(pk=version.pk)
         return Response(s.ModelVersionSerializer(version).data)

@@ -127,7 +127,7 @@ def _schemathesis(url: str, report: Path, token: str | None) -> tuple[int, str]:
         # Revoking the token mid-run would turn the rest of the run anonymous: DELETE auth/token/ is fuzzed in
         # the anonymous run here and tested with a token in test_auth.py.
         command += ["--header", f"Authorization: Token {token}", "--exclude-path", "/api/v1/auth/token/"]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, cwd=report.parent, capture_output=True, text=True, timeout=900)  # its files there
     return done.returncode, done.stdout + done.stderr
 
 

@@ -133,3 +133,52 @@ def test_old_versions_are_pruned_but_the_active_one_stays(django_user_model):
     assert kept == {versions[0].pk, versions[3].pk}
     assert Recommendation.objects.count() == 2
     assert ModelVersion.objects.get(is_active=True) == versions[0]
+
+
+def test_a_queued_run_no_worker_picked_up_stops_blocking(settings, django_capture_on_commit_callbacks):
+    settings.TRAINING_QUEUED_TIMEOUT = 600
+    stuck = TrainingRun.objects.create()  # queued: its chain never reached a worker
+    TrainingRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=False):
+        run = trigger_retrain(trigger="api")
+    stuck.refresh_from_db()
+    assert stuck.status == TrainingRun.Status.FAILED and stuck.in_progress is None
+    assert "no worker picked the run up within 600 s" in stuck.error and "'training' queue" in stuck.error
+    assert run.status == TrainingRun.Status.QUEUED
+
+
+def test_a_recently_queued_run_still_blocks(settings):
+    settings.TRAINING_QUEUED_TIMEOUT = 600
+    TrainingRun.objects.create()
+    with pytest.raises(RetrainInProgress, match="already queued"):
+        trigger_retrain(trigger="api")
+
+
+def test_a_stage_redelivered_too_often_fails_the_run(settings):
+    from recommender.runs import run_claim_stage
+
+    settings.TRAINING_MAX_DELIVERIES = 3
+    run = TrainingRun.objects.create()
+    assert [run_claim_stage(run_id=run.pk, stage="train") for _ in range(3)] == [True, True, True]
+    assert run_claim_stage(run_id=run.pk, stage="train") is False
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED and "stage train was delivered 4 times" in run.error
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_ctrl_c_or_sigterm_marks_an_in_process_run_failed(monkeypatch, settings, tmp_path, interruption):
+    from recommender import pipeline
+
+    settings.ARTIFACTS_DIR = tmp_path
+
+    def interrupted(run, report):
+        (run.directory).mkdir(parents=True)
+        raise interruption()
+
+    monkeypatch.setitem(pipeline._STAGE_FUNCTIONS, "snapshot", interrupted)
+    with pytest.raises(interruption):
+        call_command("train", stdout=StringIO())
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.FAILED and run.in_progress is None
+    assert "snapshot interrupted" in run.error
+    assert not list(tmp_path.glob("run-*"))  # a failed run leaves no folder behind

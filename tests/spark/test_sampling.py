@@ -317,3 +317,18 @@ def test_one_job_and_per_epoch_writes_are_identical(spark, mixed_run, tmp_path):
         written.append(rows(spark.read.parquet(str(path)), "user_idx", "movie_idx", "epoch"))
     assert written[0] == written[1]
     assert len(written[0]) == split.train.count() * 3 * 4
+
+
+def test_training_negatives_avoid_training_positives_but_can_be_the_held_out_movies(spark, tmp_path):
+    ratings = random_ratings([8] * 12, n_movies=12, seed=3)
+    run = write_run(tmp_path / "run", ratings, n_movies=12)
+    S.split_and_sample(spark=spark, run_dir=run, epochs=6, eval_negatives=3, seed=5)
+    drawn = set(rows(spark.read.parquet(str(run / "negatives.parquet")), "user_idx", "movie_idx"))
+    train = set(rows(spark.read.parquet(str(run / "train.parquet")), "user_idx", "movie_idx"))
+    held_out = set(rows(spark.read.parquet(str(run / "test.parquet")), "user_idx", "movie_idx")) | set(
+        rows(spark.read.parquet(str(run / "validation.parquet")), "user_idx", "movie_idx")
+    )
+    assert not drawn & train
+    assert drawn & held_out  # 12 users x 6 epochs x 24 draws among 6 movies: the held-out ones come up
+    candidates = set(rows(spark.read.parquet(str(run / "test_candidates.parquet")), "user_idx", "movie_idx"))
+    assert not candidates & (train | held_out)

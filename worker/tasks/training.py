@@ -4,13 +4,11 @@ from celery import chain
 from django.conf import settings
 
 from recommender import pipeline
-from worker.celery import app
-
-STAGE_TASK = "worker.tasks.training.run_stage"
+from worker.celery import app, stage_chain
 
 
 @app.task(
-    name=STAGE_TASK,
+    name="worker.tasks.training.run_stage",
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.TRAINING_HARD_TIME_LIMIT,
@@ -33,4 +31,4 @@ def scheduled_retrain() -> int | None:
 
 
 def retrain_chain(run_id: int) -> chain:
-    return chain(*(run_stage.si(run_id, stage) for stage in pipeline.STAGES))
+    return stage_chain(run_id, pipeline.STAGES)

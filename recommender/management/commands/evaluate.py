@@ -2,7 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommender.reports import format_metrics, format_stage_seconds, version_metrics_json
+from recommender.models import TrainingRun
+from recommender.reports import format_metrics, format_stage_seconds, gate_line, version_metrics_json
 from recommender.versions import active_version
 
 
@@ -24,3 +25,7 @@ class Command(BaseCommand):
                           f"{version.activated_at:%Y-%m-%d %H:%M}")  # fmt: skip
         self.stdout.write(format_stage_seconds(run.stage_seconds))
         self.stdout.write(format_metrics(run.metrics))
+        self.stdout.write(gate_line(run))
+        latest = TrainingRun.objects.exclude(pk=run.pk).filter(created_at__gt=run.created_at).first()
+        if latest is not None:
+            self.stdout.write(f"newer run {latest.pk}: {latest.status}{': ' + latest.error if latest.error else ''}")

@@ -1,3 +1,4 @@
+import signal
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,12 +25,14 @@ class Command(BaseCommand):
         parser.add_argument("--patience", type=int, help="epochs without improvement before stopping")
         parser.add_argument("--explicit-epochs", type=int, help="epochs of the explicit-rating model (RMSE)")
         parser.add_argument("--seed", type=int)
+        parser.add_argument("--no-refit", dest="refit", action="store_false", default=None,
+                            help="serve the held-out run's model instead of refitting on every rating")  # fmt: skip
 
     def handle(self, *args, **options) -> None:
         parameters = {
             key: options[key]
             for key in ("variant", "epochs", "batch_size", "lr", "l2", "embedding_dim", "negatives", "patience",
-                        "explicit_epochs", "seed")
+                        "explicit_epochs", "seed", "refit")
         }  # fmt: skip
         if options["layers"]:
             parameters["mlp_layers"] = [int(width) for width in options["layers"].split(",")]
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         def on_progress(fraction: float) -> None:
             bar.set_description(f"{progress['stage']} {fraction:.0%}")
 
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM marks the run failed, as Ctrl-C does
         try:
             run = retrain_in_process(parameters=parameters, on_stage=on_stage, on_progress=on_progress)
         except RetrainInProgress as exc:
@@ -51,8 +55,17 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"training failed: {exc}") from exc
         finally:
+            signal.signal(signal.SIGTERM, previous)
             bar.close()
         if not quiet:
-            self.stdout.write(f"run {run.pk} {run.status}; version {run.version.pk} is now active")
+            if run.status == run.Status.SUCCEEDED:
+                self.stdout.write(f"run {run.pk} {run.status}; version {run.version.pk} is now active")
+            else:
+                self.stdout.write(f"run {run.pk} {run.status}; version {run.version.pk} is NOT served: {run.error}")
+                self.stdout.write(f"  (staff can still serve it: manage.py activate_version {run.version.pk})")
             self.stdout.write(format_stage_seconds(run.stage_seconds))
             self.stdout.write(format_metrics(run.metrics))
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
