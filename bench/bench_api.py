@@ -47,7 +47,7 @@ have = set(Token.objects.values_list("user_id", flat=True))
 Token.objects.bulk_create([Token(user_id=pk, key=Token.generate_key()) for pk in users if pk not in have])
 tokens = dict(Token.objects.values_list("user_id", "key"))
 movies = dict(Movie.objects.values_list("pk", "movielens_id"))
-rng = random.Random(8)
+rng = random.Random({seed})
 rated = set(Rating.objects.values_list("user_id", "movie_id"))
 pairs, seen, movie_pks = [], set(), list(movies)
 while len(pairs) < {pairs}:
@@ -136,10 +136,13 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
 
     env = _environment(args)
-    if not args.reuse or not (STATE / "data.json").exists():
+    if not args.reuse:
         _build(args, env)
     _analyze(env["DATABASE_URL"])
-    data = json.loads((STATE / "data.json").read_text())
+    # Tokens, search words and (user, movie) pairs not rated yet: anew each run, as the last run rated some.
+    out = STATE / "data.json"
+    _manage(["shell", "-v", "0", "-c", PREPARE.format(pairs=100_000, out=out, seed=time.time_ns())], env)
+    data = json.loads(out.read_text())
     print(f"model version {data['version']}, {len(data['tokens']):,} users with tokens, {len(data['terms'])} words")
     _write_lua_data(data)
     _flush_redis(args.redis)
@@ -153,15 +156,25 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         _wait(f"{base}/api/v1/genres/")
         print(f"gunicorn: {args.workers} workers x {args.threads} thread(s); wrk: {args.clients} connections")
-        rows = []
+        rows = {}
         _wrk(base, "warm", max(10, args.seconds // 4), args.clients)  # warm-up: every user's list once
         for name, mode in ROWS:
-            rows.append((name, _wrk(base, mode, args.seconds, args.clients)))
-        fresh = _freshness(base, data, samples=20)
+            if mode != "rate":
+                rows[name] = _wrk(base, mode, args.seconds, args.clients)
+        fresh = _freshness(base, data, samples=20)  # before the rating load: refreshes queue behind its backlog
+        name = next(name for name, mode in ROWS if mode == "rate")
+        left_over = _stale_lists(env["DATABASE_URL"])  # from an interrupted earlier run: nothing will refresh them
+        rows[name] = _wrk(base, "rate", args.seconds, args.clients)
+        backlog = _backlog(env["DATABASE_URL"], seconds=args.seconds, left_over=left_over)
+    rows = [(name, rows[name]) for name, _ in ROWS]
     _print_table(rows)
     print(
-        f"\nrating -> list without the rated movie and not 'updating': median {fresh[len(fresh) // 2]:.0f} ms, "
-        f"max {fresh[-1]:.0f} ms over {len(fresh)} ratings"
+        f"\nrating -> refreshed list readable (rated movie gone, not 'updating'), one rating at a time: "
+        f"median {fresh[len(fresh) // 2]:.0f} ms, max {fresh[-1]:.0f} ms over {len(fresh)} ratings"
+    )
+    print(
+        f"after the rating load: {backlog[0]:,} lists waiting for their refresh; {backlog[1]:,} still waiting "
+        f"{backlog[2]:.0f} s later"
     )
 
 
@@ -199,8 +212,31 @@ def _build(args, env: dict[str, str]) -> None:
     started = time.perf_counter()
     _manage(["train", *args.train_args.split()], env)
     print(f"trained in {time.perf_counter() - started:.0f} s")
-    out = STATE / "data.json"
-    _manage(["shell", "-c", PREPARE.format(pairs=100_000, out=out)], env)
+
+
+STALE_LISTS = """
+SELECT count(*) FROM recommender_ratingchange rc
+LEFT JOIN recommender_userlist ul ON ul.user_id = rc.user_id
+ AND ul.version_id = (SELECT id FROM recommender_modelversion WHERE is_active)
+WHERE ul.computed_at IS NULL OR rc.changed_at > ul.computed_at
+"""
+
+
+def _stale_lists(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        return conn.execute(STALE_LISTS).fetchone()[0]
+
+
+def _backlog(database_url: str, seconds: float, left_over: int) -> tuple[int, int, float]:
+    """Lists whose refresh is due right after the rating load, and after at most ``seconds`` more."""
+    before = _stale_lists(database_url) - left_over
+    started, after = time.perf_counter(), before
+    while after > 0 and time.perf_counter() - started < seconds:
+        time.sleep(1)
+        after = _stale_lists(database_url) - left_over
+    return before, max(after, 0), time.perf_counter() - started
 
 
 def _analyze(database_url: str) -> None:
