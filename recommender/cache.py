@@ -3,8 +3,8 @@
 Whoever changes a list says so here:
 - ``invalidate_user_lists(user_ids)`` after a refresh wrote those users' lists, and (connected below) whenever
   their ratings change (the list drops what they just rated);
-- ``invalidate_all_lists()`` when another version becomes active: it bumps a generation number that is part of
-  every key, so the old entries are never read again and expire on their own.
+- ``invalidate_all_lists()`` when another version becomes active: it bumps a generation number stored with
+  every entry, so the old entries are never served again and expire on their own.
 
 With the default local-memory cache every process has its own copy and an invalidation reaches only the process
 that made it; with several web processes set ``CACHE_URL`` to Redis so that it reaches them all. An entry lives at
@@ -25,39 +25,45 @@ GENERATION_KEY = "recommender:lists:generation"
 UPDATING_SECONDS = 1
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # Never a number used before (the key may have been evicted): nanoseconds since the epoch.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
-    return generation
+def _new_generation() -> int:
+    """Never a number used before (the key may have been evicted): nanoseconds since the epoch."""
+    return time.time_ns()
 
 
-def list_cache_key(user_id: int, *, generation: int | None = None) -> str:
-    return f"recommender:list:{_generation() if generation is None else generation}:{user_id}"
+def list_cache_key(user_id: int) -> str:
+    """The user's entry: (generation it was stored under, serialized list)."""
+    return f"recommender:list:{user_id}"
 
 
 def invalidate_user_lists(user_ids: Iterable[int]) -> None:
-    generation = _generation()
-    cache.delete_many([list_cache_key(int(pk), generation=generation) for pk in user_ids])
+    cache.delete_many([list_cache_key(int(pk)) for pk in user_ids])
 
 
 def invalidate_all_lists() -> None:
+    """Every entry stored under an older generation is a miss from now on (and expires on its own)."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # evicted: any fresh number will do
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        cache.set(GENERATION_KEY, _new_generation(), timeout=None)
 
 
 def cached_list(user_id: int, build: Callable[[], dict]) -> dict:
-    """The cached serialized list of ``user_id``, built (and stored) when missing."""
+    """The cached serialized list of ``user_id``, built (and stored) when missing or of an older generation.
+
+    One round trip to the cache for a hit: the generation and the entry are read together.
+    """
     key = list_cache_key(user_id)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        seconds = UPDATING_SECONDS if value.get("updating") else settings.RECOMMENDATIONS_CACHE_SECONDS
-        cache.set(key, value, timeout=seconds)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _new_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()  # stored under the generation read before building: a switch meanwhile makes it a miss
+    seconds = UPDATING_SECONDS if value.get("updating") else settings.RECOMMENDATIONS_CACHE_SECONDS
+    cache.set(key, (generation, value), timeout=seconds)
     return value
 
 

@@ -1,6 +1,8 @@
 """Tokens: obtain with a user name and password, use, revoke; throttling of the token endpoint and of anonymous
 clients."""
 
+from rest_framework.authtoken.models import Token
+
 from .conftest import PASSWORD, assert_error
 
 
@@ -59,3 +61,14 @@ def test_anonymous_and_user_rates(world, settings):
     assert [anonymous.get("/api/v1/genres/").status_code for _ in range(3)] == [200, 200, 429]
     assert [owner.get("/api/v1/genres/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert world.client("other").get("/api/v1/genres/").status_code == 200  # counted per user
+
+
+def test_a_token_deleted_elsewhere_or_a_deactivated_user_stops_working_at_once(world):
+    """Tokens' users are cached; deleting the token (the admin) or saving the user drops the entry."""
+    owner, other = world.client("owner"), world.client("other")
+    assert owner.get("/api/v1/me/").status_code == other.get("/api/v1/me/").status_code == 200  # now cached
+    Token.objects.filter(user=world.owner).delete()
+    assert_error(owner.get("/api/v1/me/"), 401, "authentication_failed")
+    world.other.is_active = False
+    world.other.save()
+    assert_error(other.get("/api/v1/me/"), 401, "authentication_failed")
