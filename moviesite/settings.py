@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "axes",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "moviesite.api",
     "catalog",
     "recommender",
     "worker",
@@ -127,13 +131,60 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- REST API (/api/v1/) ------------------------------------------------------------------------
+# Tokens: DRF's own (rest_framework.authtoken), listed first so that a request without credentials gets 401 with
+# "WWW-Authenticate: Token". Session auth (CSRF enforced by DRF) serves the browser. No Basic auth: programs
+# exchange the password for a token once, at /api/v1/auth/token/.
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "moviesite.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # never an HTML page from /api/
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "moviesite.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["moviesite.api.throttling.AnonThrottle", "moviesite.api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        "auth_token": env.str("API_THROTTLE_TOKEN", default="10/min"),  # password guesses per client address
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),  # proxies in front: the client address is X-Forwarded-For's
+    "EXCEPTION_HANDLER": "moviesite.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "moviesite.api.schema.AutoSchema",
 }
+CSRF_FAILURE_VIEW = "moviesite.api.errors.csrf_failure"  # JSON under /api/
+SPECTACULAR_SETTINGS = {
+    "TITLE": "moviesite API",
+    "DESCRIPTION": "Movies, ratings, personal recommendations and retraining. Errors always have the body "
+    '`{"error": {"code": ..., "message": ..., "fields": {...}}}`.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"TrainingRunStatus": "recommender.models.TrainingRun.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "moviesite.api.schema.add_links",
+    ],
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by the site: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# The cache: per-user recommendation lists (recommender.cache) and API throttling counters. Local memory by
+# default (CACHE_URL=locmemcache://), which is per process: with several web processes use Redis (e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1, Django's built-in RedisCache) so that invalidating a list reaches every
+# process and throttles count once.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)  # a list per user (ML-1M: 6,040)
+RECOMMENDATIONS_CACHE_SECONDS = env.int("RECOMMENDATIONS_CACHE_SECONDS", default=300)
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=60)  # see moviesite/api/authentication.py
+HEALTH_PING_TIMEOUT = env.float("HEALTH_PING_TIMEOUT", default=1.0)  # seconds /api/v1/health/ waits for a worker
 
 LOGGING = {
     "version": 1,

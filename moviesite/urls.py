@@ -13,4 +13,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("catalog.urls")),
     path("", include("recommender.urls")),
+    path("api/", include(("moviesite.api.urls", "api"))),  # REST API, schema and docs
 ]
+
+# JSON error pages under /api/ (DEBUG off); Django's own elsewhere.
+handler400 = "moviesite.api.errors.handler400"
+handler403 = "moviesite.api.errors.handler403"
+handler404 = "moviesite.api.errors.handler404"
+handler500 = "moviesite.api.errors.handler500"

@@ -5,4 +5,5 @@ class RecommenderConfig(AppConfig):
     name = "recommender"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (listens to catalog's ratings_changed)
+        # receivers: catalog's ratings_changed schedules a refresh; cache: drops the user's cached list at once.
+        from . import cache, receivers  # noqa: F401
