@@ -37,7 +37,11 @@ def build_sequences(ratings: DataFrame, *, length: int) -> DataFrame:
     """
     if length < 1:
         raise ValueError(f"length must be at least 1, got {length}")
-    events = F.array_sort(F.collect_list(F.struct(F.col("ts").cast("long"), F.col("movie_idx").cast("int"))))
+    events = F.array_sort(
+        F.collect_list(
+            F.struct(F.col("ts").cast("long").alias("ts"), F.col("movie_idx").cast("int").alias("movie_idx"))
+        )
+    )
     recent = F.slice("events", F.greatest(F.size("events") - length + 1, F.lit(1)), length)
     return (
         ratings.groupBy(F.col("user_idx").cast("int").alias("user_idx"))
