@@ -47,21 +47,21 @@ _RATED_FRACTION = 3706 / 3883
 _MAX_USER_SHARE = 2314 / 3706  # the busiest ML-1M user rated 62% of the rated movies
 MIN_RATINGS_PER_USER = 20
 _LATENT_DIM = 8
-_GENRE_WEIGHT = 1.6  # strength of the genre part of the affinity
-_LATENT_WEIGHT = 1.6  # strength of the free latent part
+_GENRE_WEIGHT = 1.8  # strength of the genre part of the affinity
+_LATENT_WEIGHT = 1.8  # strength of the free latent part
 _POP_GAMMA, _POP_BETA, _POP_R0 = 1.6, 0.47, 0.035  # log-popularity = -gamma * (rank / (r0 * n)) ** beta
 _N_ARCHETYPES = 24  # taste communities; users are noisy copies of one
 _PERSONAL_NOISE = 1.0
 _MAINSTREAM_ACTIVITY = 0.25  # busy users lean a little more on popularity
 _THEME_SIZE = 40  # movies per theme on average
 _THEME_COHESION = 0.7  # share of a movie's latent variance that its theme explains
-_THEME_GENRE_BOOST = 1.5  # how strongly a theme's movies favour its genres
+_THEME_GENRE_BOOST = 3.0  # how strongly a theme's movies favour its genres
 # Order within a user: a rating's sort key is its theme's visit time in [0, 1) (plus the drift) and a stray in
 # units of the mean gap between two themes' visit times.
 _VISIT_NOISE = 1.0  # a movie strays this far from its theme's visit time (0: themes never interleave)
 _DRIFT = 1.0  # weight of the user's drift direction in the visit times
 _POPULAR_FIRST = 0.5  # popular movies come this much earlier within a session
-_POPULAR_SESSIONS_FIRST = 1.0  # sessions of popular movies come earlier (visit-time units x sd)
+_POPULAR_SESSIONS_FIRST = 0.3  # sessions of popular movies come earlier (visit-time units x sd)
 # Time between consecutive ratings:
 _SAME_SECOND = 0.30  # share of in-session ratings given in the same second as the one before
 _SESSION_BREAK = 0.06  # chance that a rating opens a new session (more likely where the theme changes)
@@ -437,7 +437,7 @@ def _timestamps(rng: np.random.Generator, user_idx: np.ndarray, counts: np.ndarr
     new_theme = np.r_[True, themes[1:] != themes[:-1]]
     breaks = rng.random(n) < np.where(new_theme, _THEME_BREAK, _SESSION_BREAK)
     in_session = np.where(rng.random(n) < _SAME_SECOND, 0.0, np.ceil(rng.lognormal(np.log(20.0), 0.8, n)))
-    gaps = np.where(breaks, rng.lognormal(np.log(1800.0), 1.2, n), in_session)
+    gaps = np.where(breaks, rng.lognormal(np.log(900.0), 1.2, n), in_session)
     # Returning users: from a point late in their ratings, each session starts on a later day.
     position = np.arange(n) - np.repeat(starts, counts)
     comes_back = rng.random(n_users) < _RETURNING_USERS
