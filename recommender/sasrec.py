@@ -141,6 +141,36 @@ def encode_sequences(sequences: Sequence[Sequence[int] | np.ndarray], max_len: i
     return torch.from_numpy(tokens)
 
 
+def top_next(
+    model: SASRec, sequence: Sequence[int] | np.ndarray, *, exclude: Sequence[int] | np.ndarray = (), k: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """One user's refresh: (movie_idx, score) of the ``k`` best next movies after ``sequence``, best first,
+    ``exclude`` (the movies they rated) left out. One forward pass of the frozen model; no fold-in step, so a
+    user the model never saw gets a personal list from their first rating."""
+    with torch.no_grad():
+        scores = model.score_next(encode_sequences([sequence], model.config.max_len))[0]
+    exclude = np.asarray(exclude, dtype=np.int64)
+    if len(exclude):
+        scores[torch.from_numpy(exclude)] = -torch.inf
+    values, movies = torch.topk(scores, min(k, model.n_movies))
+    keep = torch.isfinite(values)
+    return movies[keep].numpy(), values[keep].numpy()
+
+
+def closest_recent(
+    model: SASRec, sequence: Sequence[int] | np.ndarray, movies: Sequence[int] | np.ndarray
+) -> np.ndarray:
+    """For each of ``movies``, the movie of ``sequence`` (its last ``max_len``) nearest to it by cosine of the
+    model's movie embeddings: the recent rating a reason sentence can name. -1 for an empty sequence."""
+    recent = np.asarray(sequence, dtype=np.int64)[-model.config.max_len :]
+    if len(recent) == 0:
+        return np.full(len(movies), -1, dtype=np.int64)
+    with torch.no_grad():
+        table = nn.functional.normalize(model.item_embedding.weight[1:], dim=1)
+        similarity = table[torch.as_tensor(np.asarray(movies, dtype=np.int64))] @ table[torch.from_numpy(recent)].T
+    return recent[similarity.argmax(dim=1).numpy()]
+
+
 class SequenceScorer:
     """A frozen SASRec scoring fixed users from their sequences, with the interface of ``recommender.scoring``.
 

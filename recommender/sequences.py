@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.parquet as pq
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+
+if TYPE_CHECKING:  # pyspark is imported where Spark runs, so that the refresh's numpy path stays light
+    from pyspark.sql import DataFrame, SparkSession
 
 TRAIN_SEQUENCES = "train_sequences.parquet"
 SEQUENCES = "sequences.parquet"
@@ -35,6 +37,8 @@ def build_sequences(ratings: DataFrame, *, length: int) -> DataFrame:
 
     ``array_sort`` over (ts, movie_idx) structs orders by ts, then movie_idx: one shuffle, no window.
     """
+    from pyspark.sql import functions as F
+
     if length < 1:
         raise ValueError(f"length must be at least 1, got {length}")
     events = F.array_sort(

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from recommender import artifacts
-from recommender.sasrec import SASRec, SASRecConfig, SequenceScorer, encode_sequences
+from recommender.sasrec import SASRec, SASRecConfig, SequenceScorer, closest_recent, encode_sequences, top_next
 from recommender.sasrec_artifacts import load_any, load_sasrec, save_sasrec
 from recommender.sasrec_training import (
     SASRecTrainConfig,
@@ -97,6 +97,24 @@ def test_batch_scores_equal_one_by_one_and_ignore_padding(cyclic_model: SASRec) 
     users, movies = np.array([4, 0, 4, 8]), np.array([1, 19, 3, 0])
     np.testing.assert_allclose(scorer(users, movies), batch.numpy()[users, movies], rtol=1e-5)
     torch.testing.assert_close(scorer.score_all_movies(torch.tensor([8, 2])), batch[[8, 2]])
+
+
+def test_top_next_is_the_refresh_of_one_user(cyclic_model: SASRec) -> None:
+    movies, scores = top_next(cyclic_model, [3, 4, 5], exclude=[6, 3], k=5)
+    assert len(movies) == 5 and 6 not in movies and 3 not in movies
+    assert list(scores) == sorted(scores, reverse=True)
+    assert top_next(cyclic_model, [3, 4, 5], k=1)[0].tolist() == [6]  # what comes next, unless it is rated
+    with torch.no_grad():
+        row = cyclic_model.score_next(encode_sequences([[3, 4, 5]], SMALL.max_len))[0].numpy()
+    np.testing.assert_allclose(scores, row[movies], rtol=1e-6)
+    assert len(top_next(cyclic_model, [1], exclude=np.arange(20), k=5)[0]) == 0
+    assert isinstance(top_next(cyclic_model, [], k=3)[0], np.ndarray)  # a user with no ratings yet
+
+
+def test_closest_recent_names_a_movie_of_the_sequence(cyclic_model: SASRec) -> None:
+    nearest = closest_recent(cyclic_model, [2, 9, 15], [9, 15, 4])
+    assert nearest[0] == 9 and nearest[1] == 15 and nearest[2] in (2, 9, 15)
+    assert closest_recent(cyclic_model, [], [1, 2]).tolist() == [-1, -1]
 
 
 def test_training_is_deterministic_under_a_seed() -> None:
