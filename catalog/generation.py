@@ -47,8 +47,8 @@ _RATED_FRACTION = 3706 / 3883
 _MAX_USER_SHARE = 2314 / 3706  # the busiest ML-1M user rated 62% of the rated movies
 MIN_RATINGS_PER_USER = 20
 _LATENT_DIM = 8
-_GENRE_WEIGHT = 1.8  # strength of the genre part of the affinity
-_LATENT_WEIGHT = 1.8  # strength of the free latent part
+_GENRE_WEIGHT = 1.7  # strength of the genre part of the affinity
+_LATENT_WEIGHT = 1.7  # strength of the free latent part
 _POP_GAMMA, _POP_BETA, _POP_R0 = 1.6, 0.47, 0.035  # log-popularity = -gamma * (rank / (r0 * n)) ** beta
 _N_ARCHETYPES = 24  # taste communities; users are noisy copies of one
 _PERSONAL_NOISE = 1.0
@@ -61,7 +61,7 @@ _THEME_GENRE_BOOST = 3.0  # how strongly a theme's movies favour its genres
 _VISIT_NOISE = 1.0  # a movie strays this far from its theme's visit time (0: themes never interleave)
 _DRIFT = 1.0  # weight of the user's drift direction in the visit times
 _POPULAR_FIRST = 0.5  # popular movies come this much earlier within a session
-_POPULAR_SESSIONS_FIRST = 0.3  # sessions of popular movies come earlier (visit-time units x sd)
+_POPULAR_SESSIONS_FIRST = 0.35  # sessions of popular movies come earlier (visit-time units x sd)
 # Time between consecutive ratings:
 _SAME_SECOND = 0.30  # share of in-session ratings given in the same second as the one before
 _SESSION_BREAK = 0.06  # chance that a rating opens a new session (more likely where the theme changes)

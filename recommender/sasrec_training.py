@@ -74,7 +74,7 @@ class SASRecTrainConfig:
 # the sequence cut from 200 to 50 recent movies: the cost of a step is dominated by the catalogue softmax at
 # every position, so 50 positions is 4x cheaper than 200, and most of the signal is in the latest session.
 DEFAULT_SASREC_CONFIG = SASRecConfig(max_len=50, hidden=64, blocks=2, heads=1, dropout=0.2)
-DEFAULT_SASREC_TRAIN_CONFIG = SASRecTrainConfig(epochs=30, batch_size=32, lr=0.001, seed=2018, threads=1, patience=4)
+DEFAULT_SASREC_TRAIN_CONFIG = SASRecTrainConfig(epochs=15, batch_size=32, lr=0.003, seed=2018, threads=1, patience=3)
 
 
 @dataclass
