@@ -124,16 +124,20 @@ def precompute_seconds(model, run: Path) -> float:
 
 
 def bench(name: str, ratings: np.ndarray, args: argparse.Namespace, spark) -> None:
-    print(f"\n### {name}: {len(np.unique(ratings[:, 0]))} users, {len(ratings)} ratings ({load()})\n", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         run = run_folder(ratings, Path(tmp) / "run")
+        meta = json.loads((run / "meta.json").read_text())
+        print(f"\n### {name}: {meta['n_users']} users, {meta['n_ratings']} ratings ({load()})\n", flush=True)
         started = time.perf_counter()
-        split_and_sample(spark=spark, run_dir=run, epochs=DEFAULT_TRAIN_CONFIG.epochs, seed=0)
+        split_and_sample(spark=spark, run_dir=run, epochs=args.negative_epochs, seed=0)
         sampled = time.perf_counter() - started
         started = time.perf_counter()
         write_run_sequences(spark=spark, run_dir=run, max_len=args.max_len)
         sequenced = time.perf_counter() - started
-        print(f"Spark: split + negatives + candidates {sampled:.1f} s, sequences {sequenced:.1f} s ({load()})\n")
+        print(
+            f"Spark: split + {args.negative_epochs} epochs of negatives + candidates {sampled:.1f} s, "
+            f"sequences {sequenced:.1f} s ({load()})\n"
+        )
         print(
             "| method | HR@10 (1+99) | NDCG@10 (1+99) | HR@10 (all unrated) | NDCG@10 (all unrated) | train s | load |"
         )
@@ -153,7 +157,9 @@ def bench(name: str, ratings: np.ndarray, args: argparse.Namespace, spark) -> No
                 sasrec_config = replace(DEFAULT_SASREC_CONFIG, max_len=args.max_len)
                 sasrec_train = replace(DEFAULT_SASREC_TRAIN_CONFIG, epochs=args.sasrec_epochs, threads=args.threads)
                 result = train_sasrec(run_dir=run, model_config=sasrec_config, train_config=sasrec_train)
+                started = time.perf_counter()
                 metrics = evaluate_sasrec_run(run_dir=run, model=result.model)
+                evaluated = time.perf_counter() - started
                 if not popularity_done:
                     row("popularity", metrics, None, prefix="baseline_")
                     popularity_done = True
@@ -162,7 +168,10 @@ def bench(name: str, ratings: np.ndarray, args: argparse.Namespace, spark) -> No
                 torch.set_num_threads(max(args.threads, 1))
                 p50, p95 = refresh_times(result.model, run)
                 every = precompute_seconds(result.model, run)
+                total = sampled + sequenced + result.seconds + evaluated + every
                 print(
+                    f"\nSASRec retrain, no snapshot or activation: {total:.0f} s (Spark {sampled + sequenced:.0f}, "
+                    f"train {result.seconds:.0f}, evaluate {evaluated:.0f}, precompute {every:.0f})."
                     f"\nSASRec serving ({args.threads} thread): one user's refresh p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
                     f"every user's top 100 in {every:.1f} s ({load()}); per-epoch train s: "
                     + ", ".join(f"{stats['train_seconds']:.0f}" for stats in result.history)
@@ -178,6 +187,12 @@ def main() -> None:
     parser.add_argument("--sasrec-epochs", type=int, default=DEFAULT_SASREC_TRAIN_CONFIG.epochs)
     parser.add_argument("--max-len", type=int, default=DEFAULT_SASREC_CONFIG.max_len)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--negative-epochs",
+        type=int,
+        default=DEFAULT_TRAIN_CONFIG.epochs,
+        help="epochs of training negatives Spark draws (GMF/NeuMF need them; SASRec alone: 1, the minimum)",
+    )
     args = parser.parse_args()
     spark = build_spark_session(master="local[2]", app_name="bench-sequence", shuffle_partitions=4)
     for data in args.data:

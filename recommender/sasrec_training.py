@@ -174,9 +174,12 @@ def _train_epoch(
     total, count = torch.zeros((), dtype=torch.float64), 0
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
-        batch_targets = targets[batch]
+        # Columns that are padding in every row of the batch are dropped: positions are counted from the right,
+        # so the result is the same, and short sequences cost what they hold.
+        width = int((targets[batch] != 0).sum(dim=1).max())
+        batch_inputs, batch_targets = inputs[batch, -width:], targets[batch, -width:]
         present = batch_targets != 0
-        states = model.hidden_states(inputs[batch])[present]
+        states = model.hidden_states(batch_inputs)[present]
         loss = F.cross_entropy(model.movie_logits(states), batch_targets[present] - 1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
