@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from recommender.evaluation import (
     read_pairs,
 )
 from recommender.sasrec import SASRec, SASRecConfig, SequenceScorer, encode_sequences
-from recommender.sequences import TRAIN_SEQUENCES, read_sequences, sequences_from_arrays
+from recommender.sequences import SEQUENCES, TRAIN_SEQUENCES, read_sequences, sequences_from_arrays
 from recommender.training import _torch_settings
 
 Progress = Callable[[int, int, dict[str, Any]], None]
@@ -196,12 +196,14 @@ def _copy_state(model: SASRec) -> dict[str, torch.Tensor]:
 # Run folders ---------------------------------------------------------------------------------------------
 
 
-def load_train_sequences(run_dir: Path, length: int) -> Sequences:
-    """The Spark stage's ``train_sequences.parquet`` or, where it is absent, the same built from train.parquet."""
-    path = Path(run_dir) / TRAIN_SEQUENCES
+def load_train_sequences(run_dir: Path, length: int, *, all_ratings: bool = False) -> Sequences:
+    """The Spark stage's ``train_sequences.parquet`` (``sequences.parquet`` with ``all_ratings``) or, where it is
+    absent, the same built in numpy from train.parquet (ratings.parquet)."""
+    name, source = (SEQUENCES, "ratings.parquet") if all_ratings else (TRAIN_SEQUENCES, "train.parquet")
+    path = Path(run_dir) / name
     if path.exists():
         return {user: movies[-length:] for user, movies in read_sequences(path).items()}
-    users, movies, stamps = read_columns(Path(run_dir) / "train.parquet", ("user_idx", "movie_idx", "ts"))
+    users, movies, stamps = read_columns(Path(run_dir) / source, ("user_idx", "movie_idx", "ts"))
     return sequences_from_arrays(users, movies, stamps, length)
 
 
@@ -237,6 +239,23 @@ def train_sasrec(
         return metrics, (metrics[f"hr@{k}"], metrics[f"ndcg@{k}"])
 
     return fit_sasrec(sequences, n_movies, model_config, train_config, validate=validate, progress=progress)
+
+
+def refit_sasrec(
+    *,
+    run_dir: Path,
+    model_config: SASRecConfig,
+    train_config: SASRecTrainConfig,
+    epochs: int,
+    progress: Progress | None = None,
+) -> SASRecTrainResult:
+    """The refit on all ratings for serving: ``epochs`` (the held-out run's best epoch) over every user's whole
+    sequence, no validation, the last epoch kept. Optional for SASRec: serving already reads every rating up to
+    the snapshot as input; the refit also lets the latest two movies of each user shape the movie embeddings."""
+    run_dir = Path(run_dir)
+    sequences = load_train_sequences(run_dir, model_config.max_len + 1, all_ratings=True)
+    config = replace(train_config, epochs=max(int(epochs), 1), patience=0)
+    return fit_sasrec(sequences, int(read_meta(run_dir)["n_movies"]), model_config, config, progress=progress)
 
 
 def evaluate_sasrec_run(*, run_dir: Path, model: SASRec, k: int = 10) -> dict[str, float]:

@@ -4,9 +4,11 @@ Order: timestamp ascending, ties broken by movie_idx ascending, the exact revers
 first" (ts descending, movie_idx descending), so a user's last movie in a sequence built from ``ratings.parquet``
 is their test movie and the one before it the validation movie. Sequences keep the last ``length`` movies.
 
-Run folder outputs (Parquet, one row per user; ``movies`` is ``array<int>``, oldest first):
+Run folder outputs (Parquet, one row per user; ``movies`` is ``array<int>``, oldest first), both the last
+``max_len + 1`` movies (inputs and shifted targets for training; a model reads the last ``max_len``):
     train_sequences.parquet   from train.parquet (the model's training data and its validation/test input)
-    sequences.parquet         from ratings.parquet (what serving reads: every rating up to the snapshot)
+    sequences.parquet         from ratings.parquet (serving's input, and the training data of a refit on all
+                              ratings)
 """
 
 from __future__ import annotations
@@ -68,11 +70,10 @@ def write_sequences(*, spark: SparkSession, run_dir: Path, source: str, out: str
 
 
 def write_run_sequences(*, spark: SparkSession, run_dir: Path, max_len: int) -> tuple[SequencesSummary, ...]:
-    """Both sequence files of a sampled run folder: training (``max_len + 1``: inputs and shifted targets) and
-    serving (``max_len``)."""
+    """Both sequence files of a sampled run folder, the last ``max_len + 1`` movies of each user."""
     return (
         write_sequences(spark=spark, run_dir=run_dir, source="train.parquet", out=TRAIN_SEQUENCES, length=max_len + 1),
-        write_sequences(spark=spark, run_dir=run_dir, source="ratings.parquet", out=SEQUENCES, length=max_len),
+        write_sequences(spark=spark, run_dir=run_dir, source="ratings.parquet", out=SEQUENCES, length=max_len + 1),
     )
 
 

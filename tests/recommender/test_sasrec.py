@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import torch
 
@@ -18,6 +20,7 @@ from recommender.sasrec_training import (
     evaluate_sasrec_run,
     extend_sequences,
     fit_sasrec,
+    refit_sasrec,
     train_sasrec,
 )
 from recommender.sequences import sequences_from_arrays, user_sequence
@@ -209,6 +212,20 @@ def test_train_and_evaluate_on_a_run_folder(tmp_path: Path) -> None:
     assert metrics["hr@10"] > 0.9 and metrics["hr@10"] > metrics["baseline_hr@10"] + 0.4, metrics
     assert metrics["hr@10_full"] > metrics["baseline_hr@10_full"] + 0.4, metrics
     assert set(metrics) >= {"ndcg@10", "ndcg@10_full", "precision@10", "recall@10", "baseline_ndcg@10"}
+
+
+def test_refit_on_all_ratings(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    data = _session_ratings(rng, n_users=60)
+    run = write_run_folder(tmp_path / "run", data, rng, negative_epochs=1, candidates=30)
+    table = {"user_idx": data.users, "movie_idx": data.movies, "rating": data.ratings, "ts": data.ts}
+    pq.write_table(pa.table(table), run / "ratings.parquet")  # no sequences.parquet: built from the ratings
+    config = SASRecConfig(max_len=10, hidden=16, blocks=1, dropout=0.0)
+    result = refit_sasrec(run_dir=run, model_config=config, train_config=FAST, epochs=3)
+    assert len(result.history) == 3 and result.best_epoch == 3 and not result.stopped_early
+    last = {user: data.movies[data.users == user][-3:] for user in range(3)}
+    top = [top_next(result.model, last[user], k=10)[0] for user in range(3)]
+    assert all(len(movies) == 10 for movies in top)
 
 
 def test_trimmed_padding_gives_the_same_scores(cyclic_model: SASRec) -> None:

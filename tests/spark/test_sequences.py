@@ -113,7 +113,7 @@ def test_run_folder_files(spark, tmp_path: Path) -> None:
     assert all_summary.users == 60
     served = read_sequences(tmp_path / SEQUENCES)
     trained = read_sequences(tmp_path / TRAIN_SEQUENCES)
-    expected = sequences_from_arrays(users, movies, stamps, 4)
+    expected = sequences_from_arrays(users, movies, stamps, 5)
     assert {u: s.tolist() for u, s in served.items()} == {u: s.tolist() for u, s in expected.items()}
     assert train_summary.users == len(trained) and max(len(seq) for seq in trained.values()) == 5
     assert all(seq.dtype == np.int64 for seq in served.values())
