@@ -122,6 +122,10 @@ class SASRec(nn.Module):
         """Next-movie scores after each position, ``[B, L, n_movies]`` (training reads the present ones)."""
         return self.movie_logits(self.hidden_states(tokens))
 
+    def movie_space(self) -> Tensor:
+        """One row per movie (index order) in the space the model compares movies in, for cosine neighbours."""
+        return self.item_embedding.weight[1:]
+
     def score_next(self, tokens: Tensor) -> Tensor:
         """``[B, n_movies]``: scores of the movie that follows each sequence (its last position)."""
         return self.movie_logits(self.hidden_states(tokens)[:, -1, :])

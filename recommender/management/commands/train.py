@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from recommender.ncf import VARIANTS
+from recommender.parameters import VARIANTS
 from recommender.pipeline import STAGES
 from recommender.reports import format_metrics, format_stage_seconds
 from recommender.services import RetrainInProgress, retrain_in_process
@@ -14,7 +14,10 @@ class Command(BaseCommand):
     help = "Run the whole retrain pipeline in this process (no worker needed) and activate the new version."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--variant", choices=VARIANTS, help="ncf (MLP), gmf or neumf")
+        parser.add_argument(
+            "--variant", choices=VARIANTS, help="ncf (the seed's MLP), gmf, neumf or sasrec (sequence-aware)"
+        )
+        parser.add_argument("--max-len", type=int, help="sasrec: the most recent movies it reads (default 50)")
         parser.add_argument("--epochs", type=int, help="most epochs (early stopping may stop sooner)")
         parser.add_argument("--batch-size", type=int)
         parser.add_argument("--lr", type=float, help="Adam learning rate")
@@ -33,7 +36,7 @@ class Command(BaseCommand):
         parameters = {
             key: options[key]
             for key in ("variant", "epochs", "batch_size", "lr", "l2", "embedding_dim", "negatives", "patience",
-                        "explicit_epochs", "seed", "refit", "negative_epochs")
+                        "explicit_epochs", "seed", "refit", "negative_epochs", "max_len")
         }  # fmt: skip
         if options["layers"]:
             parameters["mlp_layers"] = [int(width) for width in options["layers"].split(",")]
