@@ -7,6 +7,7 @@ The files are read and validated as the importer does, written as a run folder's
 leave-one-out and sampled by Spark (recommender.sampling, the pipeline's own code), then each --config (the
 default parameters with the given overrides) is trained with early stopping on the validation item and
 evaluated on the test item: HR@10 / NDCG@10 among 1+99 sampled movies and among all unrated movies.
+The NCF variants (gmf by default here; SASRec is compared in bench/bench_sequence.py).
 The table also says whether the quality gate (recommender.gate) would let the model be served.
 """
 
@@ -78,7 +79,7 @@ def _prepare(data: Path, run_dir: Path, *, epochs: int, negatives: int | None) -
     r = ratings.records
     write_snapshot(run_dir=run_dir, users=r["user_ml"].to_numpy(), movies=r["movie_ml"].to_numpy(),
                    stars=r["stars"].to_numpy(), stamps=r["timestamp"].to_numpy())  # fmt: skip
-    p = default_parameters()
+    p = default_parameters("gmf")
     started = time.perf_counter()
     per_positive = negatives or int(p["negatives"])
     split_and_sample(spark=get_spark(), run_dir=run_dir, epochs=epochs, negatives_per_positive=per_positive,
@@ -94,7 +95,7 @@ def _train_and_evaluate(run_dir: Path, overrides: dict) -> dict:
     from recommender.parameters import model_config, resolve_parameters, train_config
     from recommender.training import train_implicit
 
-    p = resolve_parameters(overrides)
+    p = resolve_parameters({"variant": "gmf", **overrides})
     started = time.perf_counter()
     result = train_implicit(run_dir=run_dir, model_config=model_config(p),
                             train_config=train_config(p, threads=settings.TORCH_THREADS))  # fmt: skip

@@ -55,7 +55,8 @@ def test_a_fresh_heartbeat_is_not_stale():
 def test_finished_runs_do_not_block():
     TrainingRun.objects.create(status=TrainingRun.Status.FAILED, in_progress=None)
     TrainingRun.objects.create(status=TrainingRun.Status.SUCCEEDED, in_progress=None)
-    assert resolve_parameters({})["negatives"] == 8
+    assert resolve_parameters({})["variant"] == "sasrec"
+    assert resolve_parameters({"variant": "gmf"})["negatives"] == 8
     TrainingRun.objects.create(parameters=resolve_parameters({}))
     assert TrainingRun.objects.filter(in_progress=True).count() == 1
 

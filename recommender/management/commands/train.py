@@ -29,8 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--patience", type=int, help="epochs without improvement before stopping")
         parser.add_argument("--explicit-epochs", type=int, help="epochs of the explicit-rating model (RMSE)")
         parser.add_argument("--seed", type=int)
-        parser.add_argument("--no-refit", dest="refit", action="store_false", default=None,
-                            help="serve the held-out run's model instead of refitting on every rating")  # fmt: skip
+        parser.add_argument(
+            "--refit",
+            dest="refit",
+            action="store_true",
+            default=None,
+            help="serve a model trained again on every rating (the default for ncf/gmf/neumf)",
+        )
+        parser.add_argument("--no-refit", dest="refit", action="store_false",
+                            help="serve the held-out run's model (the default for sasrec)")  # fmt: skip
 
     def handle(self, *args, **options) -> None:
         parameters = {
