@@ -66,7 +66,7 @@ def test_finished_runs_do_not_block():
     [
         ({"epochs": 0}, "epochs and batch_size must be positive"),
         ({"variant": "svd"}, "variant must be one of"),
-        ({"negatives": 0}, "negatives, eval_negatives and negative_epochs must be at least 1"),
+        ({"variant": "gmf", "negatives": 0}, "negatives, eval_negatives and negative_epochs must be at least 1"),
         ({"learning_rate": 0.1}, "unknown retrain parameter"),
     ],
 )
