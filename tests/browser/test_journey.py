@@ -98,6 +98,14 @@ def test_sign_up_onboard_rate_and_get_a_personal_list(new_page, trained, start_w
     assert second != first and rated_title not in second and len(second) == 10
     screenshot(page, "journey-7-for-you-changed")
 
+    # A recommended movie's page: the stars we expect this person to give, and similar movies.
+    with page.expect_navigation():
+        page.locator("#recommendation-list > li .title a").first.click()
+    assert re.search(r"We think you'll rate it \d\.\d stars\.", page.inner_text("main"))
+    assert page.locator("ol.cards > li").count() > 0
+    screenshot(page, "journey-8-movie-predicted-similar")
+    assert_accessible(page, "movie-predicted-similar", axe_report)
+
 
 def test_the_seeds_hit_view_in_the_browser(new_page, trained, axe_report, settings, tmp_path):
     settings.VAR_DIR = tmp_path
