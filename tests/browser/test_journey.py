@@ -7,8 +7,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from catalog.models import Rating, User
+from catalog.models import Movie, Rating, User
 from catalog.signals import ratings_changed
+from recommender.selectors import predicted_stars
 from tests.browser.conftest import assert_accessible, log_in, screenshot
 from tests.pipeline.conftest import small_dataset, train_options  # noqa: F401  (generated ML-1M-format data)
 
@@ -97,6 +98,19 @@ def test_sign_up_onboard_rate_and_get_a_personal_list(new_page, trained, start_w
     second = list_titles(page)
     assert second != first and rated_title not in second and len(second) == 10
     screenshot(page, "journey-7-for-you-changed")
+
+    # A recommended movie's page: the stars we expect this person to give, and similar movies.
+    with page.expect_navigation():
+        page.locator("#recommendation-list > li .title a").first.click()
+    movie = Movie.objects.get(movielens_id=int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    expected = predicted_stars(user=person, movie=movie)  # the page shows what the recommender predicts
+    if expected is None:
+        assert "You have not rated it." in page.inner_text("main")
+    else:
+        assert f"We think you'll rate it {expected:.1f} stars." in page.inner_text("main")
+    assert page.locator("ol.cards > li").count() > 0
+    screenshot(page, "journey-8-movie-predicted-similar")
+    assert_accessible(page, "movie-predicted-similar", axe_report)
 
 
 def test_the_seeds_hit_view_in_the_browser(new_page, trained, axe_report, settings, tmp_path):
