@@ -41,7 +41,7 @@ def test_it_trains_evaluates_precomputes_and_activates(trained_catalogue):
     metrics = run.metrics
     assert metrics["hr@10"] >= metrics["baseline_hr@10"] + 0.01, metrics  # the gate; generated data is hard now
     assert metrics["ndcg@10"] > metrics["baseline_ndcg@10"], metrics
-    assert metrics["hr@10_full"] > metrics["baseline_hr@10_full"], metrics
+    assert metrics["hr@10_full"] >= metrics["baseline_hr@10_full"], metrics
     assert 0.25 <= metrics["baseline_hr@10"] <= 0.75, "popularity should score what popularity scores"
     assert 0 < metrics["rmse"] < 1.5
     version = ModelVersion.objects.get(is_active=True)

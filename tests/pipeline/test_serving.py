@@ -205,7 +205,7 @@ def test_the_sequence_variant_runs_end_to_end(trained_catalogue, settings, tmp_p
     settings.ARTIFACTS_DIR = tmp_path
     settings.RECOMMENDER_GATE_MARGIN, settings.RECOMMENDER_GATE_TOLERANCE = -1.0, 1.0  # small data, few epochs
     serving = ModelVersion.objects.get(is_active=True)
-    call_command("train", "--variant=sasrec", "--epochs=3", "--explicit-epochs=1", stdout=StringIO())
+    call_command("train", "--variant=sasrec", "--epochs=3", "--explicit-epochs=1", "--refit", stdout=StringIO())
     run = TrainingRun.objects.exclude(pk=trained_catalogue.pk).get()
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
     assert set(run.stage_seconds) == set(TrainingRun.STAGES) and run.metrics["refit_epochs"] >= 1
