@@ -7,6 +7,7 @@ The files are read and validated as the importer does, written as a run folder's
 leave-one-out and sampled by Spark (recommender.sampling, the pipeline's own code), then each --config (the
 default parameters with the given overrides) is trained with early stopping on the validation item and
 evaluated on the test item: HR@10 / NDCG@10 among 1+99 sampled movies and among all unrated movies.
+The NCF variants (gmf by default here; SASRec is compared in bench/bench_sequence.py).
 The table also says whether the quality gate (recommender.gate) would let the model be served.
 """
 
@@ -36,7 +37,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         run_dir = args.keep or Path(scratch) / "run"
         configs = [_parse(text) for text in args.config] or [{}]
-        _prepare(args.data, run_dir, epochs=max(int(c.get("epochs", 20)) for c in configs))
+        negatives = {int(c["negatives"]) for c in configs if "negatives" in c}
+        if len(negatives) > 1:
+            sys.exit("one --negatives per run folder: compare negative counts in separate runs of the script")
+        epochs = max(int(c.get("epochs", 20)) for c in configs)
+        _prepare(args.data, run_dir, epochs=epochs, negatives=negatives.pop() if negatives else None)
         rows = [_train_and_evaluate(run_dir, overrides) for overrides in configs]
     _print_table(rows)
 
@@ -56,7 +61,7 @@ def _parse(text: str) -> dict:
     return overrides
 
 
-def _prepare(data: Path, run_dir: Path, *, epochs: int) -> None:
+def _prepare(data: Path, run_dir: Path, *, epochs: int, negatives: int | None) -> None:
     from catalog.parsing import parse_movies, parse_ratings, parse_users
     from catalog.sources import read_movielens_source
     from recommender.parameters import default_parameters
@@ -74,9 +79,10 @@ def _prepare(data: Path, run_dir: Path, *, epochs: int) -> None:
     r = ratings.records
     write_snapshot(run_dir=run_dir, users=r["user_ml"].to_numpy(), movies=r["movie_ml"].to_numpy(),
                    stars=r["stars"].to_numpy(), stamps=r["timestamp"].to_numpy())  # fmt: skip
-    p = default_parameters()
+    p = default_parameters("gmf")
     started = time.perf_counter()
-    split_and_sample(spark=get_spark(), run_dir=run_dir, epochs=epochs, negatives_per_positive=int(p["negatives"]),
+    per_positive = negatives or int(p["negatives"])
+    split_and_sample(spark=get_spark(), run_dir=run_dir, epochs=epochs, negatives_per_positive=per_positive,
                      eval_negatives=int(p["eval_negatives"]), seed=int(p["seed"]))  # fmt: skip
     print(f"split and sampled {len(r):,} ratings in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -89,7 +95,7 @@ def _train_and_evaluate(run_dir: Path, overrides: dict) -> dict:
     from recommender.parameters import model_config, resolve_parameters, train_config
     from recommender.training import train_implicit
 
-    p = resolve_parameters(overrides)
+    p = resolve_parameters({"variant": "gmf", **overrides})
     started = time.perf_counter()
     result = train_implicit(run_dir=run_dir, model_config=model_config(p),
                             train_config=train_config(p, threads=settings.TORCH_THREADS))  # fmt: skip

@@ -130,3 +130,16 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.movie} {self.stars}*"
+
+
+class FavouriteGenre(models.Model):
+    """A genre a person picked when they joined (onboarding): what their first movies to rate are drawn from."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="favourite_genres")
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "genre"], name="one_favourite_per_user_and_genre")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.genre_id}"

@@ -4,6 +4,7 @@ With nothing set, everything runs on one machine: SQLite under ``var/``, a files
 Celery broker under ``var/celery/``, Spark in ``local[*]`` mode. See README.md for the table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "moviesite.urls"
@@ -66,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.context_processors.site",
             ],
         },
     },
@@ -248,3 +252,29 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_DATA_DIR / 'results'}"
 RETRAIN_SCHEDULE = env.str("RETRAIN_SCHEDULE", default="")  # crontab for Celery beat, e.g. "0 3 * * *"; off
+
+# --- The site: accounts, e-mail, failed-login limits ------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "recommender:for_you"
+LOGOUT_REDIRECT_URL = "recommender:for_you"
+# Password reset mails: printed on the console unless an SMTP server is configured.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="moviesite <noreply@localhost>")
+# django-axes (well kept, Jazzband): counts failed logins per (user name, address) pair in the database and
+# locks that pair out for a while; the lockout page says when to try again.
+AUTHENTICATION_BACKENDS = [
+    "catalog.auth_backends.LoginRateLimitBackend",  # django-axes, see catalog/auth_backends.py
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False

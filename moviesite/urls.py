@@ -1,11 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from catalog import views as catalog_views
+
 admin.site.site_header = "moviesite administration"
 admin.site.site_title = "moviesite admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # --- the site people use (templates/) ---
+    path("accounts/signup/", catalog_views.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("catalog.urls")),
+    path("", include("recommender.urls")),
     path("api/", include(("moviesite.api.urls", "api"))),  # REST API, schema and docs
 ]
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import versions
 from .models import ModelVersion, Recommendation, TrainingRun
-from .ncf import VARIANTS
+from .parameters import VARIANTS
 from .reports import METRIC_KEYS
 from .services import RetrainInProgress, trigger_retrain
 

@@ -25,10 +25,11 @@ from .artifacts import load_model, save_model
 from .evaluation import evaluate_run, read_columns, rmse
 from .gate import gate_verdict
 from .models import ModelVersion, TrainingRun
-from .parameters import model_config, train_config
+from .parameters import is_sequence, model_config, sasrec_config, sasrec_train_config, train_config
 from .precompute import STARS_FILE, export_star_model, similar_movies, user_lists
 from .refit import refit_explicit, refit_implicit
 from .sampling import split_and_sample
+from .sasrec_artifacts import load_any
 from .scoring import model_score_fn
 from .snapshot import load_id_maps, snapshot_ratings
 from .spark import get_spark
@@ -108,26 +109,28 @@ def _snapshot(run: TrainingRun, report: Progress) -> dict[str, Any]:
 
 
 def _sample(run: TrainingRun, report: Progress) -> dict[str, Any]:
-    p = run.parameters
+    p, sequence = run.parameters, is_sequence(run.parameters)
+    spark = get_spark()
     summary = split_and_sample(
-        spark=get_spark(),
+        spark=spark,
         run_dir=run.directory,
-        epochs=int(p["epochs"]),
-        negatives_per_positive=int(p["negatives"]),
+        epochs=1 if sequence else min(int(p["epochs"]), int(p.get("negative_epochs", p["epochs"]))),
+        negatives_per_positive=1 if sequence else int(p["negatives"]),
         eval_negatives=int(p["eval_negatives"]),
         seed=int(p["seed"]),
+        with_negatives=not sequence,
     )
+    if sequence:
+        from .sequences import write_run_sequences
+
+        write_run_sequences(spark=spark, run_dir=run.directory, max_len=int(p["max_len"]))
     return {"test_users": summary.test_rows, "train_positives": summary.train_rows}
 
 
 def _train(run: TrainingRun, report: Progress) -> dict[str, Any]:
     p, threads = run.parameters, settings.TORCH_THREADS
     epochs = int(p["epochs"]) + int(p["explicit_epochs"])
-    implicit = train_implicit(
-        run_dir=run.directory, model_config=model_config(p), train_config=train_config(p, threads=threads),
-        progress=lambda epoch, total, info: report(epoch / epochs),
-    )  # fmt: skip
-    save_model(run.directory / "model", implicit.model, implicit.model_config, extra=implicit.to_dict())
+    implicit = _train_ranking_model(run, threads, progress=lambda epoch, total, info: report(epoch / epochs))
     explicit = train_explicit(
         run_dir=run.directory,
         model_config=model_config(p, objective="explicit"),
@@ -140,15 +143,38 @@ def _train(run: TrainingRun, report: Progress) -> dict[str, Any]:
         "best_epoch": implicit.best_epoch,
         "epochs_trained": len(implicit.history),
         "explicit_best_epoch": explicit.best_epoch,
-        "samples_per_second": round(implicit.samples_per_second),
+        "samples_per_second": round(getattr(implicit, "samples_per_second", 0)),
         "train_seconds": round(implicit.seconds, 2),
         "explicit_train_seconds": round(explicit.seconds, 2),
     }
 
 
+def _train_ranking_model(run: TrainingRun, threads: int, progress):
+    """The held-out run's ranking model, saved as the run folder's ``model``."""
+    p = run.parameters
+    if is_sequence(p):
+        from .sasrec_artifacts import save_sasrec
+        from .sasrec_training import train_sasrec
+
+        result = train_sasrec(run_dir=run.directory, model_config=sasrec_config(p),
+                              train_config=sasrec_train_config(p, threads=threads), progress=progress)  # fmt: skip
+        save_sasrec(run.directory / "model", result.model, extra=result.to_dict())
+        return result
+    result = train_implicit(run_dir=run.directory, model_config=model_config(p),
+                            train_config=train_config(p, threads=threads), progress=progress)  # fmt: skip
+    save_model(run.directory / "model", result.model, result.model_config, extra=result.to_dict())
+    return result
+
+
 def _evaluate(run: TrainingRun, report: Progress) -> dict[str, Any]:
-    model, _, _ = load_model(run.directory / "model")
-    metrics = evaluate_run(run_dir=run.directory, model=model, k=TOP_K)
+    if is_sequence(run.parameters):
+        from .sasrec_artifacts import load_sasrec
+        from .sasrec_training import evaluate_sasrec_run
+
+        metrics = evaluate_sasrec_run(run_dir=run.directory, model=load_sasrec(run.directory / "model")[0], k=TOP_K)
+    else:
+        model, _, _ = load_model(run.directory / "model")
+        metrics = evaluate_run(run_dir=run.directory, model=model, k=TOP_K)
     report(0.8)
     explicit, _, _ = load_model(run.directory / "explicit")
     users, movies, ratings = read_columns(run.directory / "test.parquet", ("user_idx", "movie_idx", "rating"))
@@ -166,12 +192,7 @@ def _refit(run: TrainingRun, report: Progress) -> dict[str, Any]:
     epochs = max(int(run.metrics.get("best_epoch") or 1), 1)
     explicit_epochs = max(int(run.metrics.get("explicit_best_epoch") or 1), 1)
     total = epochs + explicit_epochs
-    serving = refit_implicit(
-        run_dir=run.directory, model_config=model_config(p), negatives=int(p["negatives"]),
-        train_config=train_config(p, threads=threads, epochs=epochs),
-        progress=lambda epoch, _total, info: report(epoch / total),
-    )  # fmt: skip
-    save_model(run.directory / "serving", serving.model, serving.model_config, extra=serving.to_dict())
+    serving = _refit_ranking_model(run, threads, epochs, progress=lambda epoch, _total, info: report(epoch / total))
     stars = refit_explicit(
         run_dir=run.directory, model_config=model_config(p, objective="explicit"),
         train_config=train_config(p, threads=threads, epochs=explicit_epochs),
@@ -185,14 +206,37 @@ def _refit(run: TrainingRun, report: Progress) -> dict[str, Any]:
     }
 
 
+def _refit_ranking_model(run: TrainingRun, threads: int, epochs: int, progress):
+    p = run.parameters
+    if is_sequence(p):
+        from .sasrec_artifacts import save_sasrec
+        from .sasrec_training import refit_sasrec
+
+        result = refit_sasrec(run_dir=run.directory, model_config=sasrec_config(p), epochs=epochs,
+                              train_config=sasrec_train_config(p, threads=threads), progress=progress)  # fmt: skip
+        save_sasrec(run.directory / "serving", result.model, extra=result.to_dict())
+        return result
+    result = refit_implicit(
+        run_dir=run.directory, model_config=model_config(p), negatives=int(p["negatives"]),
+        train_config=train_config(p, threads=threads, epochs=epochs), progress=progress,
+    )  # fmt: skip
+    save_model(run.directory / "serving", result.model, result.model_config, extra=result.to_dict())
+    return result
+
+
 def _precompute(run: TrainingRun, report: Progress) -> dict[str, Any]:
-    model, _, _ = load_model(run.directory / "serving")
+    model, _, _ = load_any(run.directory / "serving")
     star_model, _, _ = load_model(run.directory / "serving_explicit")
     users, movies, stars = read_columns(run.directory / "ratings.parquet", ("user_idx", "movie_idx", "rating"))
     user_pks, movie_pks = load_id_maps(run.directory)
+    sequences = None
+    if is_sequence(run.parameters):
+        from .sasrec_training import load_train_sequences
+
+        sequences = load_train_sequences(run.directory, model.config.max_len, all_ratings=True)
     lists = user_lists(
         model=model, star_model=star_model, users=np.arange(len(user_pks)), rated=(users, movies, stars),
-        n_users=len(user_pks), k=settings.RECOMMENDER_LIST_LENGTH,
+        n_users=len(user_pks), k=settings.RECOMMENDER_LIST_LENGTH, sequences=sequences,
     )  # fmt: skip
     report(0.5)
     neighbours, sims = similar_movies(model)

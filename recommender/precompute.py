@@ -26,7 +26,7 @@ class UserLists:
     stars: np.ndarray  # float32 [U, k] predicted stars, NaN where unknown
 
 
-def normalised_movie_space(model: PairModel) -> Tensor:
+def normalised_movie_space(model) -> Tensor:
     with torch.no_grad():
         return torch.nn.functional.normalize(model.movie_space().detach().float(), dim=1)
 
@@ -53,15 +53,32 @@ def user_lists(
     rated: tuple[np.ndarray, np.ndarray, np.ndarray],
     n_users: int,
     k: int,
+    sequences: dict[int, np.ndarray] | None = None,
 ) -> UserLists:
-    """Ranked lists for ``users`` (indexes) from ``model``; ``rated`` is (user, movie, stars) of every rating."""
+    """Ranked lists for ``users`` (indexes) from ``model``; ``rated`` is (user, movie, stars) of every rating.
+
+    With ``sequences`` (a sequence model's input: each user's latest movies, oldest first) the model scores the
+    next movie after each sequence, and a reason names the recent movie nearest to the recommended one.
+    """
     seen = SeenIndex.from_pairs(rated[0], rated[1], n_users)
     order = np.argsort(rated[0], kind="stable")
     stars_by_row = np.asarray(rated[2])[order]
-    movies, scores = top_k_unseen(model=model, n_users=n_users, n_movies=model.n_movies, seen=seen, k=k, users=users)
+    if sequences is not None:
+        from .sasrec import SequenceScorer, closest_recent
+
+        scorer = SequenceScorer(model, sequences)
+        movies, scores = top_k_unseen(score_fn=scorer, n_users=n_users, n_movies=model.n_movies, seen=seen, k=k,
+                                      users=users)  # fmt: skip
+    else:
+        movies, scores = top_k_unseen(model=model, n_users=n_users, n_movies=model.n_movies, seen=seen, k=k,
+                                      users=users)  # fmt: skip
     space = normalised_movie_space(model)
     because = np.full(movies.shape, -1, dtype=np.int64)
     for row, user in enumerate(users.tolist()):
+        if sequences is not None:
+            valid = movies[row] >= 0
+            because[row][valid] = closest_recent(model, sequences.get(user, np.zeros(0, np.int64)), movies[row][valid])
+            continue
         start, stop = seen.indptr[user], seen.indptr[user + 1]
         because[row] = because_of(space, movies[row], seen.movies[start:stop], stars_by_row[start:stop])
     stars = np.full(movies.shape, np.nan, dtype=np.float32)

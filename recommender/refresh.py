@@ -28,6 +28,7 @@ from .foldin import fold_in, known_user_parts, mean_user_parts
 from .models import ModelVersion, RatingChange, Recommendation, UserList
 from .ncf import PairModel
 from .precompute import because_of, normalised_movie_space
+from .sasrec_artifacts import load_any
 from .snapshot import load_id_maps
 
 
@@ -40,8 +41,12 @@ class ServingModels:
     movie_index: dict[int, int]
     movie_pks: np.ndarray
     space: torch.Tensor
-    mean_parts: tuple[torch.Tensor, ...]
+    mean_parts: tuple[torch.Tensor, ...] | None  # None for a sequence model (no user vectors to fold in)
     star_mean_parts: tuple[torch.Tensor, ...]
+
+    @property
+    def sequential(self) -> bool:
+        return self.mean_parts is None
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def serving_models(version: ModelVersion) -> ServingModels:
     with _lock:
         if version.pk not in _loaded:
             folder = Path(version.model_path)
-            model, _, _ = load_model(folder)
+            model, _, _ = load_any(folder)
             star_model, _, _ = load_model(folder.parent / "serving_explicit")
             user_pks, movie_pks = load_id_maps(folder.parent)
             for stale in sorted(_loaded)[:-1]:
@@ -70,7 +75,8 @@ def serving_models(version: ModelVersion) -> ServingModels:
                 version_id=version.pk, model=model, star_model=star_model,
                 user_index={int(pk): i for i, pk in enumerate(user_pks)},
                 movie_index={int(pk): i for i, pk in enumerate(movie_pks)}, movie_pks=movie_pks,
-                space=normalised_movie_space(model), mean_parts=mean_user_parts(model),
+                space=normalised_movie_space(model),
+                mean_parts=None if getattr(model, "variant", "") == "sasrec" else mean_user_parts(model),
                 star_mean_parts=mean_user_parts(star_model),
             )  # fmt: skip
             _warm_up(_loaded[version.pk])
@@ -79,35 +85,55 @@ def serving_models(version: ModelVersion) -> ServingModels:
 
 def _warm_up(models: ServingModels) -> None:
     """Pay torch's first-call costs (about 2 s for L-BFGS) at load time, not on the first user's refresh."""
-    compute_user_list(models, user_id=-1, ratings=[(int(models.movie_pks[0]), 4)], length=1)
+    compute_user_list(models, user_id=-1, ratings=[(int(models.movie_pks[0]), 4, 0)], length=1)
 
 
-def compute_user_list(models: ServingModels, *, user_id: int, ratings: list[tuple[int, int]], length: int):
+def compute_user_list(models: ServingModels, *, user_id: int, ratings: list[tuple[int, int, int]], length: int):
     """(movie pks, scores, because pks, predicted stars, star vector) for a user with ``ratings`` (movie pk,
-    stars); empty arrays when none of the rated movies is known to the model."""
-    pairs = [(models.movie_index[pk], stars) for pk, stars in ratings if pk in models.movie_index]
-    if not pairs:
+    stars, timestamp); None when none of the rated movies is known to the model."""
+    known_ratings = [(models.movie_index[pk], stars, ts) for pk, stars, ts in ratings if pk in models.movie_index]
+    if not known_ratings:
         return None
-    movies = np.array([m for m, _ in pairs], dtype=np.int64)
-    stars = np.array([s for _, s in pairs], dtype=np.float32)
+    movies = np.array([m for m, _, _ in known_ratings], dtype=np.int64)
+    stars = np.array([s for _, s, _ in known_ratings], dtype=np.float32)
+    stamps = np.array([t for _, _, t in known_ratings], dtype=np.int64)
     known = models.user_index.get(user_id)
+    if models.sequential:
+        top, values, because = _next_movies(models, movies, stamps, length)
+    else:
+        top, values, because = _folded_in_top(models, known, movies, stars, length)
     with torch.no_grad():
-        start = known_user_parts(models.model, known) if known is not None else None
         star_start = known_user_parts(models.star_model, known) if known is not None else None
-    parts = fold_in(models.model, movies, start=start, prior_center=models.mean_parts)
     star_parts = fold_in(models.star_model, movies, stars=stars, start=star_start,
                          prior_center=models.star_mean_parts)  # fmt: skip
+    with torch.no_grad():
+        predicted = models.star_model.score_all_from(star_parts)[0][torch.from_numpy(top)].numpy()
+    to_pk = models.movie_pks
+    because_pks = np.where(because >= 0, to_pk[np.maximum(because, 0)], -1)
+    return to_pk[top], values, because_pks, predicted, star_parts[0].numpy().astype(np.float32).tobytes()
+
+
+def _folded_in_top(models: ServingModels, known: int | None, movies: np.ndarray, stars: np.ndarray, length: int):
+    with torch.no_grad():
+        start = known_user_parts(models.model, known) if known is not None else None
+    parts = fold_in(models.model, movies, start=start, prior_center=models.mean_parts)
     with torch.no_grad():
         scores = models.model.score_all_from(parts)[0]
         scores[torch.from_numpy(movies)] = -torch.inf
         values, top = torch.topk(scores, min(length, len(scores)))
         keep = ~torch.isneginf(values)
         values, top = values[keep].numpy(), top[keep].numpy()
-        predicted = models.star_model.score_all_from(star_parts)[0][torch.from_numpy(top)].numpy()
-    because = because_of(models.space, top, movies, stars)
-    to_pk = models.movie_pks
-    because_pks = np.where(because >= 0, to_pk[np.maximum(because, 0)], -1)
-    return to_pk[top], values, because_pks, predicted, star_parts[0].numpy().astype(np.float32).tobytes()
+    return top, values, because_of(models.space, top, movies, stars)
+
+
+def _next_movies(models: ServingModels, movies: np.ndarray, stamps: np.ndarray, length: int):
+    """A sequence model's list: one forward pass over the user's latest ratings, in time order."""
+    from .sasrec import closest_recent, top_next
+    from .sequences import user_sequence
+
+    sequence = user_sequence(movies, stamps, models.model.config.max_len)
+    top, values = top_next(models.model, sequence, exclude=movies, k=length)
+    return top, values, closest_recent(models.model, sequence, top)
 
 
 def refresh_user(*, user_id: int) -> RefreshResult | None:
@@ -117,7 +143,7 @@ def refresh_user(*, user_id: int) -> RefreshResult | None:
         return None
     models = serving_models(version)
     stamp = timezone.now()  # before the ratings are read: a rating made during the compute triggers another
-    ratings = list(Rating.objects.filter(user_id=user_id).values_list("movie_id", "stars"))
+    ratings = list(Rating.objects.filter(user_id=user_id).values_list("movie_id", "stars", "timestamp"))
     started = time.perf_counter()
     computed = compute_user_list(models, user_id=user_id, ratings=ratings, length=settings.RECOMMENDER_LIST_LENGTH)
     seconds = time.perf_counter() - started

@@ -297,8 +297,11 @@ def split_and_sample(
     negatives_per_positive: int = 4,
     eval_negatives: int = 99,
     seed: int = 0,
+    with_negatives: bool = True,
 ) -> SamplingSummary:
     """Split run_dir/ratings.parquet leave-one-out and write train negatives and eval candidates beside it.
+
+    ``with_negatives=False`` skips the training negatives (a full-softmax model such as SASRec needs none).
 
     Negatives for all epochs are written in one Spark job, the faster variant in bench/bench_sampling.py.
     Raises ValueError for a user who rated every movie, duplicate ratings or a movie_idx outside meta.json's range.
@@ -318,8 +321,9 @@ def split_and_sample(
         negatives = {"epochs": epochs, "per_positive": negatives_per_positive, **sampling}
         # Training negatives come from the complement of the TRAINING ratings (He et al.): the held-out movies
         # can be drawn, as they would be for a model that never saw them; eval candidates stay never-rated.
-        train_profiles = user_profiles(split.train, n_movies=n_movies).persist()
-        write_negatives(split.train, train_profiles, run_dir / "negatives.parquet", **negatives)
+        if with_negatives:
+            train_profiles = user_profiles(split.train, n_movies=n_movies).persist()
+            write_negatives(split.train, train_profiles, run_dir / "negatives.parquet", **negatives)
         _write_candidates(split, profiles, run_dir, count=eval_negatives, **sampling)
     finally:
         if train_profiles is not None:
@@ -331,7 +335,7 @@ def split_and_sample(
         train_rows=train_rows,
         validation_rows=stats.validation_users,
         test_rows=stats.test_users,
-        negative_rows=train_rows * epochs * negatives_per_positive,
+        negative_rows=train_rows * epochs * negatives_per_positive if with_negatives else 0,
         validation_candidate_rows=stats.validation_candidates,
         test_candidate_rows=stats.test_candidates,
         seconds=time.perf_counter() - started,

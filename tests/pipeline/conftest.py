@@ -10,7 +10,14 @@ from recommender.models import ModelVersion, TrainingRun
 
 # Small enough for a few seconds of training, large enough for the model to beat popularity clearly.
 SMALL = {"n_users": 200, "n_movies": 300, "n_ratings": 16_000}
-FAST_TRAINING = {"epochs": 8, "batch_size": 256, "lr": 0.002, "explicit_epochs": 2, "embedding_dim": 32}
+FAST_TRAINING = {
+    "variant": "gmf",
+    "epochs": 8,
+    "batch_size": 256,
+    "lr": 0.002,
+    "explicit_epochs": 2,
+    "embedding_dim": 32,
+}
 
 
 @pytest.fixture(scope="session")

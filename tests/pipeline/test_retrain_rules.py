@@ -55,7 +55,8 @@ def test_a_fresh_heartbeat_is_not_stale():
 def test_finished_runs_do_not_block():
     TrainingRun.objects.create(status=TrainingRun.Status.FAILED, in_progress=None)
     TrainingRun.objects.create(status=TrainingRun.Status.SUCCEEDED, in_progress=None)
-    assert resolve_parameters({})["negatives"] == 4
+    assert resolve_parameters({})["variant"] == "sasrec"
+    assert resolve_parameters({"variant": "gmf"})["negatives"] == 8
     TrainingRun.objects.create(parameters=resolve_parameters({}))
     assert TrainingRun.objects.filter(in_progress=True).count() == 1
 
@@ -65,7 +66,7 @@ def test_finished_runs_do_not_block():
     [
         ({"epochs": 0}, "epochs and batch_size must be positive"),
         ({"variant": "svd"}, "variant must be one of"),
-        ({"negatives": 0}, "negatives and eval_negatives must be at least 1"),
+        ({"variant": "gmf", "negatives": 0}, "negatives, eval_negatives and negative_epochs must be at least 1"),
         ({"learning_rate": 0.1}, "unknown retrain parameter"),
     ],
 )

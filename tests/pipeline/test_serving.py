@@ -191,6 +191,7 @@ def test_only_the_kept_versions_folders_stay_on_disk(trained_catalogue, settings
     settings.ARTIFACTS_DIR = tmp_path
     settings.RECOMMENDER_KEEP_VERSIONS = 2
     settings.RECOMMENDER_GATE_TOLERANCE = 1.0
+    settings.RECOMMENDER_GATE_MARGIN = -1.0  # the gate has its own tests
     (tmp_path / "run-99999").mkdir()  # a failed run's leftovers
     for seed in (1, 2, 3):
         call_command("train", *train_options(seed=seed, epochs=2), stdout=StringIO())
@@ -198,3 +199,27 @@ def test_only_the_kept_versions_folders_stay_on_disk(trained_catalogue, settings
     assert len(kept) == 2
     on_disk = {int(p.name.removeprefix("run-")) for p in tmp_path.glob("run-*")}
     assert on_disk == kept - {trained_catalogue.pk}
+
+
+def test_the_sequence_variant_runs_end_to_end(trained_catalogue, settings, tmp_path):
+    settings.ARTIFACTS_DIR = tmp_path
+    settings.RECOMMENDER_GATE_MARGIN, settings.RECOMMENDER_GATE_TOLERANCE = -1.0, 1.0  # small data, few epochs
+    serving = ModelVersion.objects.get(is_active=True)
+    call_command("train", "--variant=sasrec", "--epochs=3", "--explicit-epochs=1", stdout=StringIO())
+    run = TrainingRun.objects.exclude(pk=trained_catalogue.pk).get()
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert set(run.stage_seconds) == set(TrainingRun.STAGES) and run.metrics["refit_epochs"] >= 1
+    assert {"hr@10", "hr@10_full", "baseline_hr@10", "rmse"} <= set(run.metrics)
+
+    user = User.objects.get(movielens_id=14)
+    listed = recommendations_for(user=user)
+    assert len(listed) == 10 and listed[0].version_id == run.version.pk
+    assert all(i.reason_kind == "rated" for i in listed) and all(1 <= i.predicted_stars <= 5 for i in listed)
+    newcomer = User.objects.create_user("sequence-newcomer")
+    for movie in Movie.objects.filter(ratings_count__gt=0).order_by("-ratings_count")[3:6]:
+        Rating.objects.create(user=newcomer, movie=movie, stars=5, timestamp=1_000)
+    assert refresh_user(user_id=newcomer.pk).listed == 100  # personal from the first ratings, no fold-in
+    assert recommendations_for(user=newcomer)[0].reason_kind == "rated"
+    assert len(similar_movies(movie=listed[0].movie)) == 20
+    assert "held out:" in _command("hits", "--users", "14")
+    call_command("activate_version", str(serving.pk), stdout=StringIO())

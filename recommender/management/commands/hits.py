@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommender.hits import hit_reports
+from recommender.hits import hit_reports, hit_sentence
 from recommender.versions import active_version
 
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         for movielens_id, report in zip(users, reports, strict=True):
             hits += report.hit
             self.stdout.write(f"\nuser {movielens_id}: {'HIT' if report.hit else 'miss'}")
+            self.stdout.write(f"  {hit_sentence(label=movielens_id, report=report)}")
             self.stdout.write(f"  held out: {_describe(report.held_out) if report.held_out else '(none)'}")
             for rank, movie in enumerate(report.top, 1):
                 marker = "  <- held out" if report.held_out and movie.pk == report.held_out.pk else ""
