@@ -7,11 +7,12 @@ their one advantage (no lookup); Knox adds per-device tokens, hashing and expiry
 yet. The trade-off accepted: the key is stored as is in the database and does not expire (DELETE it to revoke).
 """
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,13 @@ from rest_framework.views import APIView
 
 from .schema import error
 from .throttling import AnonThrottle, TokenEndpointThrottle, UserThrottle
+
+
+class LockedOut(Throttled):
+    """Too many failed sign-ins for this user name from this address (the site's django-axes lockout)."""
+
+    default_code = "locked_out"
+    default_detail = "Too many failed sign-ins for this user name from this address."
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -43,13 +51,20 @@ class AuthToken(APIView):
             200: TokenSerializer,
             400: error("The user name or password is missing."),
             401: error("The user name and password do not match an active account."),
+            429: error(
+                "Too many requests from this address, or too many failed sign-ins for this user name "
+                "(`locked_out`): wait for the seconds in `Retry-After`."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        user = authenticate(request._request, **credentials.validated_data)
+        user = authenticate(request._request, **credentials.validated_data)  # django-axes counts failures
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                request._request.axes_locked_out = False  # the API answers with its own body, not axes' page
+                raise LockedOut(wait=settings.AXES_COOLOFF_TIME.total_seconds())
             raise AuthenticationFailed("The user name and password do not match an active account.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -72,3 +72,17 @@ def test_a_token_deleted_elsewhere_or_a_deactivated_user_stops_working_at_once(w
     world.other.is_active = False
     world.other.save()
     assert_error(other.get("/api/v1/me/"), 401, "authentication_failed")
+
+
+def test_too_many_wrong_passwords_lock_the_user_name_out_with_the_error_body(world, settings):
+    """The site's django-axes lockout applies to the token endpoint too, answered as JSON."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth_token": "1000/min", "anon": "1000/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = world.client("anonymous")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/auth/token/", {"username": "other", "password": "guess"}, format="json")
+    locked = client.post("/api/v1/auth/token/", {"username": "other", "password": PASSWORD}, format="json")
+    assert assert_error(locked, 429, "locked_out")["message"]
+    assert int(locked["Retry-After"]) > 0
+    fine = client.post("/api/v1/auth/token/", {"username": "owner", "password": PASSWORD}, format="json")
+    assert fine.status_code == 200  # another user name from the same address is not locked
