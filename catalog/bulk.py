@@ -87,3 +87,14 @@ def _copy_chunk(table: str, chunk: pd.DataFrame) -> None:
 def _plain(value):
     """numpy scalars to Python ones, for drivers that do not adapt them."""
     return value.item() if hasattr(value, "item") else value
+
+
+def analyze(*tables: str) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (until autovacuum does, a freshly loaded table
+    looks empty and an indexed read turns into a sequential scan); elsewhere a no-op."""
+    if connection.vendor != "postgresql":
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {qn(table)}")

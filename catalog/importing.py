@@ -68,6 +68,7 @@ def import_movielens(*, path: Path, skip_invalid: bool = False, progress: Progre
         changed_users = _upsert_ratings(ratings, report.ratings, lambda n: progress("ratings", n))
         if changed_users:
             movie_stats_refresh()
+            bulk.analyze(Rating._meta.db_table, Movie._meta.db_table, User._meta.db_table)
         announce_ratings_changed(user_ids=changed_users)
     return report
 

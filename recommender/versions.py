@@ -56,6 +56,7 @@ def version_write(
     bulk.insert_rows(Recommendation._meta.db_table, frame[frame["movie_id"] >= 0])
     if similar is not None:
         _write_similar(version, *similar)
+    bulk.analyze(Recommendation._meta.db_table, SimilarMovie._meta.db_table)
     stamp = computed_at or timezone.now()
     UserList.objects.bulk_create(
         [UserList(version=version, user_id=int(pk), computed_at=stamp) for pk in user_ids], batch_size=5000
