@@ -8,11 +8,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from . import dashboard as dashboard_selectors
 from . import staff
 from .models import ModelVersion, TrainingRun
 from .services import RetrainInProgress, rollback_to, trigger_retrain
@@ -136,3 +137,31 @@ def activate(request: HttpRequest, version_id: int) -> HttpResponse:
     if current is not None and current.pk != version.pk:
         context["current_pairs"] = staff.metric_pairs(current.run)
     return render(request, "recommender/staff/activate_confirm.html", context)
+
+
+@staff_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    data = dashboard_selectors.dashboard_data()
+    context = {
+        "data": data,
+        "clouds": {kind: dashboard_selectors.wordcloud_words(kind) for kind in dashboard_selectors.WORDCLOUD_KINDS},
+        "boxplot_rows": list(zip(*(data["boxplot"][key] for key in ("labels", "stats", "counts")), strict=True)),
+        "rows": {name: _pairs(data[name]) for name in ("genres", "ratings_by_genre", "per_user")},
+        "busiest": max(_pairs(data["over_time"]), key=lambda pair: pair[1], default=None),
+    }
+    return render(request, "recommender/staff/dashboard.html", context)
+
+
+@staff_required
+@require_GET
+def wordcloud(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in dashboard_selectors.WORDCLOUD_KINDS:
+        raise Http404(f"No word cloud of {kind}.")
+    response = HttpResponse(dashboard_selectors.wordcloud_png(kind), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _pairs(chart: dict) -> list[tuple]:
+    return list(zip(chart["labels"], chart["values"], strict=True))

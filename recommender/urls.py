@@ -11,6 +11,8 @@ urlpatterns = [
     path("hits/", views.hits, name="hits"),
     path("hits/<int:movielens_id>/", views.hits, name="hits_for"),
     # staff pages (recommender/staff_views.py)
+    path("dashboard/", staff_views.dashboard, name="dashboard"),
+    path("dashboard/wordcloud/<slug:kind>.png", staff_views.wordcloud, name="dashboard_wordcloud"),
     path("staff/retrain/", staff_views.retrain, name="staff_retrain"),
     path("staff/runs/", staff_views.runs, name="staff_runs"),
     path("staff/runs/<int:run_id>/", staff_views.run_detail, name="staff_run"),

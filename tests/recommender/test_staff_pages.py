@@ -1,7 +1,6 @@
 """The staff pages (retrain, a run's live page and its JSON, runs and versions, activate): who may see them,
 what they show, the retrain form's validation, CSRF on every form, and queries that do not grow with runs."""
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -64,7 +63,7 @@ def test_staff_see_every_page(staff_client, served):
 
 
 def test_the_menu_links_the_staff_pages_for_staff_only(owner_client, staff_client, client):
-    assert 'href="/staff/runs/"' in staff_client.get("/").text
+    assert 'href="/dashboard/"' in staff_client.get("/").text
     for visitor in (owner_client, client):
         page = visitor.get("/").text
         assert "/staff/" not in page and "/dashboard/" not in page
