@@ -165,3 +165,30 @@ def wordcloud(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _pairs(chart: dict) -> list[tuple]:
     return list(zip(chart["labels"], chart["values"], strict=True))
+
+
+HIT_SECTIONS = (
+    ("age", "Hit rate by age", "age bucket"),
+    ("gender", "Hit rate by gender", "gender"),
+    ("ratings", "Hit rate by number of ratings (cold users first)", "ratings by the user"),
+)
+
+
+@staff_required
+@require_GET
+def hits_explorer(request: HttpRequest) -> HttpResponse:
+    from .hit_groups import group_hit_rates
+    from .versions import active_version
+
+    version = active_version()
+    context: dict = {"version": version}
+    if version is not None:
+        try:
+            rates = group_hit_rates(version)
+            context["rates"] = rates
+            context["sections"] = [
+                (dimension, title, axis, rates["groups"][dimension]) for dimension, title, axis in HIT_SECTIONS
+            ]
+        except (FileNotFoundError, OSError):
+            context["error"] = "The active model's files cannot be read on this server."
+    return render(request, "recommender/staff/hits_explorer.html", context)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("staff/runs/<int:run_id>/", staff_views.run_detail, name="staff_run"),
     path("staff/runs/<int:run_id>/status/", staff_views.run_status, name="staff_run_status"),
     path("staff/versions/<int:version_id>/activate/", staff_views.activate, name="staff_activate"),
+    path("staff/hits/", staff_views.hits_explorer, name="staff_hits"),
 ]
