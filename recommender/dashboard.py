@@ -146,18 +146,19 @@ def top_five_star(stars_by_movie: list[tuple[int, int, int]], limit: int = 10) -
 
 
 def ratings_over_time() -> dict[str, list]:
-    """Ratings per month (mean-length months counted from the Unix epoch), labelled by the month they start in."""
+    """Ratings per month (mean-length months counted from the Unix epoch), labelled by the month of their middle."""
     rows = (
         Rating.objects.annotate(period=F("timestamp") / MONTH_SECONDS)
         .values_list("period")
         .annotate(n=Count("id"))
         .order_by("period")
     )
-    labels, values = [], []
-    for period, n in rows:
-        labels.append(datetime.fromtimestamp(int(period) * MONTH_SECONDS, tz=UTC).strftime("%Y-%m"))
-        values.append(n)
-    return {"labels": labels, "values": values}
+    counts = {int(period): n for period, n in rows}
+    periods = range(min(counts), max(counts) + 1) if counts else range(0)  # months without a rating count 0
+    return {
+        "labels": [datetime.fromtimestamp((p + 0.5) * MONTH_SECONDS, tz=UTC).strftime("%Y-%m") for p in periods],
+        "values": [counts.get(p, 0) for p in periods],
+    }
 
 
 def ratings_per_user() -> dict[str, Any]:
@@ -170,10 +171,11 @@ def ratings_per_user() -> dict[str, Any]:
         edges.append(edges[-1] * 2)
     histogram, _ = np.histogram(counts, bins=edges)
     labels = [f"{lo}" if hi - lo == 1 else f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    last = max((i for i, n in enumerate(histogram) if n), default=-1) + 1
+    nonzero = [i for i, n in enumerate(histogram) if n]
+    first, last = (nonzero[0], nonzero[-1] + 1) if nonzero else (0, 0)
     return {
-        "labels": labels[:last],
-        "values": [int(n) for n in histogram[:last]],
+        "labels": labels[first:last],
+        "values": [int(n) for n in histogram[first:last]],
         "median": float(np.median(counts)) if counts.size else None,
         "max": int(counts.max()) if counts.size else None,
         "min": int(counts.min()) if counts.size else None,

@@ -136,3 +136,12 @@ def test_nothing_of_the_dashboard_leaks_into_user_pages(owner, movies):
     for url in ("/", "/movies/", "/me/ratings/"):
         page = client_for(owner).get(url).text
         assert "/dashboard/" not in page and "/staff/" not in page and "dashboard-data" not in page, url
+
+
+def test_months_without_ratings_count_zero_and_empty_user_bins_at_the_ends_are_left_out(movies, owner):
+    month = dashboard.MONTH_SECONDS
+    Rating.objects.create(user=owner, movie=movies[2150], stars=3, timestamp=3 * month + 5)
+    over_time = dashboard.ratings_over_time()
+    assert over_time == {"labels": ["1970-01", "1970-02", "1970-03", "1970-04"], "values": [15, 0, 0, 1]}
+    per_user = dashboard.ratings_per_user()
+    assert per_user["labels"][0] == "1" and per_user["labels"][-1] == "5–9"
