@@ -225,3 +225,19 @@ def test_activate_asks_first_then_serves_at_once(staff_client, served):
     again = staff_client.post(f"/staff/versions/{older.version.pk}/activate/", follow=True)
     assert "is already being served" in again.text
     assert staff_client.get("/staff/versions/999999/activate/").status_code == 404
+
+
+def test_an_activation_shows_in_users_lists_at_once(staff_client, owner, movies, django_capture_on_commit_callbacks):
+    from recommender.models import Recommendation, UserList
+
+    served, older = make_run(active=True), make_run(status="rejected")
+    for version, movie in ((served.version, movies[608]), (older.version, movies[2997])):
+        Recommendation.objects.create(version=version, user=owner, rank=1, movie=movie, score=1.0)
+        UserList.objects.create(version=version, user=owner, computed_at=timezone.now())
+    person = client_for(owner)
+    before = person.get("/").context["items"]
+    assert before[0].movie.movielens_id == 608 and before[0].version_id == served.version.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(f"/staff/versions/{older.version.pk}/activate/")
+    after = person.get("/").context["items"]
+    assert after[0].movie.movielens_id == 2997 and after[0].version_id == older.version.pk
