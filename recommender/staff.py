@@ -39,7 +39,8 @@ def run_duration(run: TrainingRun) -> float | None:
 
 def metric_pairs(run: TrainingRun, keys: tuple[str, ...] | None = None) -> list[MetricPair]:
     """The model's metrics beside the popularity baseline's, in the reports' order; RMSE has no baseline."""
-    labels = dict(TABLE_METRICS)
+    labels = {**dict(TABLE_METRICS), "ndcg@10_full": "full NDCG@10", "precision@10": "Precision@10",
+              "recall@10": "Recall@10"}  # fmt: skip
     pairs = [
         MetricPair(labels.get(key, key), run.metrics.get(key), run.metrics.get(f"baseline_{key}"))
         for key in (keys or METRIC_KEYS)
