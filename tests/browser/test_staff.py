@@ -95,9 +95,12 @@ def test_staff_start_a_retrain_and_watch_it_reach_the_served_version(
         page.get_by_role("button", name="Start the retrain").click()
     run = TrainingRun.objects.get()
     assert f"Run {run.pk} queued" in page.inner_text(".messages")
-    url = page.url
-    page.wait_for_function("() => Number(document.querySelector('progress').value) > 0", timeout=120_000)
-    assert page.url == url  # moved without a reload
+    page.evaluate("() => { window.notReloaded = true; }")  # gone if the page reloads
+    page.wait_for_function(
+        "() => window.notReloaded && document.querySelector('[data-field=stage]').textContent === 'sample'"
+        " && Number(document.querySelector('progress').value) > 0",
+        timeout=120_000,
+    )  # the bar and the stage moved without a reload: the page polls the JSON endpoint
     screenshot(page, "staff-run-progress")
     page.wait_for_function(
         "() => document.querySelector('[data-field=status]').textContent === 'succeeded'", timeout=300_000
