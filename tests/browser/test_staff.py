@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from catalog.models import User
 from recommender.models import ModelVersion, Recommendation, TrainingRun
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import PHONE, assert_accessible, log_in, screenshot
 from tests.pipeline.conftest import small_dataset  # noqa: F401  (generated ML-1M-format data)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,6 +67,14 @@ def test_the_staff_pages_draw_their_charts_and_pass_axe(new_page, staff_catalogu
         assert_accessible(page, name, axe_report)
     page.goto("/staff/runs/")
     assert page.evaluate("() => Chart.getChart(document.getElementById('runs-chart')).data.datasets.length") == 3
+
+    phone = new_page(PHONE)
+    log_in(phone, "boss", PASSWORD)
+    phone.goto("/dashboard/")
+    phone.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-coverage'))")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+    screenshot(phone, "staff-dashboard-phone")
+    assert_accessible(phone, "staff-dashboard-phone", axe_report)
 
 
 @pytest.mark.slow

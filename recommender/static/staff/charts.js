@@ -17,7 +17,8 @@
   function chart(id, config) {
     var canvas = document.getElementById(id);
     if (!canvas || !window.Chart) return null;
-    config.options = Object.assign({ responsive: true, maintainAspectRatio: true, animation: false }, config.options || {});
+    var narrow = window.innerWidth < 600;  // a phone: taller charts, so the bars and labels stay readable
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: true, aspectRatio: narrow ? 1 : 2, animation: false }, config.options || {});
     return new window.Chart(canvas, config);
   }
   function title(text) { return { title: { display: true, text: text } }; }
