@@ -31,10 +31,13 @@ def write_charts(out_dir: Path, data: dict[str, Any] | None = None) -> list[Path
 
     def bars(name, title, labels, values, xlabel, ylabel, *, horizontal=False, log=False) -> None:
         fig, ax = plt.subplots(figsize=(10, 5.5))
+        positions = range(len(labels))  # labels as ticks: "1" or "2000-04" must not be read as numbers or dates
         if horizontal:
-            ax.barh(labels[::-1], values[::-1], color="#15803d")
+            ax.barh(positions, values[::-1], color="#15803d")
+            ax.set_yticks(positions, labels[::-1])
         else:
-            ax.bar(labels, values, color="#1d4ed8")
+            ax.bar(positions, values, color="#1d4ed8")
+            ax.set_xticks(positions, labels)
             ax.tick_params(axis="x", labelrotation=45)
             for label in ax.get_xticklabels():
                 label.set_horizontalalignment("right")
@@ -72,9 +75,10 @@ def write_charts(out_dir: Path, data: dict[str, Any] | None = None) -> list[Path
 
     t = data["over_time"]
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    ax.plot(t["labels"], t["values"], marker="o", color="#1d4ed8")
+    ax.plot(range(len(t["labels"])), t["values"], marker="o", color="#1d4ed8")
     ax.set(title="Ratings over time", xlabel="month", ylabel="ratings")
-    ax.set_xticks(range(0, len(t["labels"]), max(1, len(t["labels"]) // 12)))
+    shown = range(0, len(t["labels"]), max(1, len(t["labels"]) // 12))
+    ax.set_xticks(shown, [t["labels"][i] for i in shown])
     ax.tick_params(axis="x", labelrotation=45)
     save(fig, "ratings_over_time.png")
 
