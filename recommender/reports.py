@@ -20,10 +20,11 @@ def format_metrics(metrics: dict[str, Any]) -> str:
             lines.append(f"{key:14s} {metrics[key]:8.4f} {metrics.get(f'baseline_{key}', float('nan')):11.4f}")
     if "rmse" in metrics:
         lines.append(f"{'rmse':14s} {metrics['rmse']:8.4f}   (explicit-rating model, held-out ratings)")
-    if "samples_per_second" in metrics:
+    if "best_epoch" in metrics:
+        speed = metrics.get("samples_per_second") or 0
         lines.append(
-            f"training: best epoch {metrics.get('best_epoch')} of {metrics.get('epochs_trained')}, "
-            f"{metrics['samples_per_second']:,.0f} samples/s"
+            f"training: best epoch {metrics.get('best_epoch')} of {metrics.get('epochs_trained')}"
+            + (f", {speed:,.0f} samples/s" if speed else "")
         )
     return "\n".join(lines)
 
