@@ -74,7 +74,7 @@ def test_the_retrain_form_shows_the_defaults(staff_client):
     for name in ("variant", "epochs", "factors", "lr", "negatives", "seed"):
         assert f'name="{name}"' in page
     assert "gmf 20" in page and "sasrec 15" in page  # epochs: each variant's default
-    assert 'placeholder="0.004"' in page
+    assert 'placeholder="0.003"' in page  # the default variant's (sasrec) learning rate
 
 
 def test_staff_start_a_retrain_and_land_on_its_page(staff_client, staff):
