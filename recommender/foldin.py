@@ -61,7 +61,8 @@ def fold_in(
         scored, loss_of = rated, _explicit_loss(stars)
     else:
         scored, loss_of = _implicit_problem(model, rated, negatives)
-    optimizer = torch.optim.LBFGS(parts, max_iter=iterations, line_search_fn="strong_wolfe")
+    # max_eval bounds the line searches too: a few dozen passes whatever the curvature (p95, not just p50)
+    optimizer = torch.optim.LBFGS(parts, max_iter=iterations, max_eval=iterations + 5, line_search_fn="strong_wolfe")
     was_training = model.training
     model.eval()
     for parameter in model.parameters():

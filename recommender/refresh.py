@@ -64,6 +64,8 @@ _lock = threading.Lock()
 def serving_models(version: ModelVersion) -> ServingModels:
     """The version's serving models, loaded once per process (the last two versions are kept)."""
     with _lock:
+        if settings.TORCH_THREADS > 0:  # as for training: two threads stall whenever the other core is busy
+            torch.set_num_threads(settings.TORCH_THREADS)
         if version.pk not in _loaded:
             folder = Path(version.model_path)
             model, _, _ = load_any(folder)
