@@ -177,11 +177,13 @@ SPECTACULAR_SETTINGS = {
 
 # The cache: per-user recommendation lists (recommender.cache) and API throttling counters. Local memory by
 # default (CACHE_URL=locmemcache://), which is per process: with several web processes use Redis (e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1, Django's built-in RedisCache) so that invalidating a list reaches every
+# CACHE_URL=redis://127.0.0.1:6379/1, Django's RedisCache) so that invalidating a list reaches every
 # process and throttles count once.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)  # a list per user (ML-1M: 6,040)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "moviesite.redis_cache.RedisCache"  # one client per server: see that module
 RECOMMENDATIONS_CACHE_SECONDS = env.int("RECOMMENDATIONS_CACHE_SECONDS", default=300)
 API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=60)  # see moviesite/api/authentication.py
 HEALTH_PING_TIMEOUT = env.float("HEALTH_PING_TIMEOUT", default=1.0)  # seconds /api/v1/health/ waits for a worker

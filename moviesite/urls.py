@@ -8,12 +8,12 @@ admin.site.site_title = "moviesite admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(("moviesite.api.urls", "api"))),  # REST API, schema and docs (first: resolved fastest)
     # --- the site people use (templates/) ---
     path("accounts/signup/", catalog_views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("catalog.urls")),
     path("", include("recommender.urls")),
-    path("api/", include(("moviesite.api.urls", "api"))),  # REST API, schema and docs
 ]
 
 # JSON error pages under /api/ (DEBUG off); Django's own elsewhere.
