@@ -43,6 +43,32 @@ def rating_set(*, user: User, movie: Movie, stars: object, timestamp: int | None
     return rating, False
 
 
+class AlreadyRated(Exception):
+    """``rating_create`` for a movie the user rated already: nothing was changed."""
+
+    def __init__(self, rating: Rating) -> None:
+        self.rating = rating
+        super().__init__(f"{rating.user} rated {rating.movie_id} already")
+
+
+def rating_create(*, user: User, movie: Movie, stars: object, timestamp: int | None = None) -> Rating:
+    """Rate a movie ``user`` has not rated yet; AlreadyRated (and nothing changed) when they have.
+
+    One INSERT that the unique (user, movie) constraint guards, rather than a read before the write: two
+    requests at once cannot both create, and neither overwrites the other.
+    """
+    value = validate_stars(stars)
+    stamp = int(time.time()) if timestamp is None else int(timestamp)
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(user=user, movie=movie, stars=value, timestamp=stamp)
+    except IntegrityError:
+        existing = Rating.objects.filter(user=user, movie=movie).first()
+        if existing is None:
+            raise
+        raise AlreadyRated(existing) from None
+
+
 @transaction.atomic
 def rating_delete(*, user: User, movie: Movie) -> bool:
     """Remove ``user``'s rating of ``movie``; False when there was none."""

@@ -138,13 +138,14 @@ class MyRatings(generics.ListAPIView):
         # 409 rather than an update: POST makes a new rating, and a client that believes it has none (a retried
         # or duplicated request, a second device) learns where the existing one is instead of silently
         # overwriting it. Changing a rating is PUT/PATCH on that address, which is idempotent.
-        if selectors.stars_by_movie(user=request.user, movie_ids=[movie.pk]):
-            raise _already_rated(movie)
-        rating, created = services.rating_set(user=request.user, movie=movie, stars=data["stars"])
-        if not created:  # another request rated it between the check and the write
-            raise _already_rated(movie)
+        try:
+            rating = services.rating_create(user=request.user, movie=movie, stars=data["stars"])
+        except services.AlreadyRated:
+            raise _already_rated(movie) from None
+        movie.refresh_from_db(fields=["ratings_count", "stars_sum"])  # counted with this rating
+        rating.movie = movie
         path = _rating_path(movie.movielens_id)
-        body = s.RatingSerializer(_my_rating(request, movie.movielens_id)).data
+        body = s.RatingSerializer(rating).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": request.build_absolute_uri(path)})
 
 
