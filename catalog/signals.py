@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from .models import Rating
-from .stats import movie_stats_refresh
+from .stats import movie_stats_add, movie_stats_refresh
 
 # keyword argument: user_ids (a frozenset of catalog.User primary keys)
 ratings_changed = Signal()
@@ -27,6 +27,9 @@ def announce_ratings_changed(*, user_ids: Iterable[int]) -> None:
 
 @receiver(post_save, sender=Rating, dispatch_uid="catalog.rating_saved")
 @receiver(post_delete, sender=Rating, dispatch_uid="catalog.rating_deleted")
-def _rating_touched(sender, instance: Rating, **kwargs) -> None:
-    movie_stats_refresh(movie_ids=[instance.movie_id])
+def _rating_touched(sender, instance: Rating, created: bool = False, **kwargs) -> None:
+    if created:  # the common case, one atomic increment; a change or a removal recounts the movie
+        movie_stats_add(movie_id=instance.movie_id, stars=instance.stars)
+    else:
+        movie_stats_refresh(movie_ids=[instance.movie_id])
     announce_ratings_changed(user_ids=[instance.user_id])

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import Movie, Rating
@@ -19,3 +19,8 @@ def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> int:
         ratings_count=Coalesce(Subquery(count, output_field=IntegerField()), zero),
         stars_sum=Coalesce(Subquery(total, output_field=IntegerField()), zero),
     )
+
+
+def movie_stats_add(*, movie_id: int, stars: int) -> None:
+    """Count one new rating of ``movie_id`` (an atomic increment: concurrent ratings all count)."""
+    Movie.objects.filter(pk=movie_id).update(ratings_count=F("ratings_count") + 1, stars_sum=F("stars_sum") + stars)

@@ -59,3 +59,22 @@ def test_two_requests_at_once_make_one_rating(movies, owner):
         thread.join()
     assert sorted(outcomes) == ["already", "created"]
     assert Rating.objects.filter(user=owner, movie=movies[608]).count() == 1
+    assert _counters_match_the_ratings(movies[608])
+
+
+def _counters_match_the_ratings(movie: Movie) -> bool:
+    counted = Movie.objects.values_list("ratings_count", "stars_sum").get(pk=movie.pk)
+    ratings = list(Rating.objects.filter(movie=movie).values_list("stars", flat=True))
+    return counted == (len(ratings), sum(ratings))
+
+
+@pytest.mark.django_db
+def test_the_movie_counters_follow_every_kind_of_change(movies, owner, other):
+    fargo = movies[608]
+    rating_create(user=owner, movie=fargo, stars=1)  # counted by an increment
+    assert _counters_match_the_ratings(fargo)
+    rating_set(user=other, movie=fargo, stars=5)
+    rating_set(user=owner, movie=fargo, stars=3)  # a change: recounted
+    assert _counters_match_the_ratings(fargo)
+    Rating.objects.get(user=owner, movie=fargo).delete()
+    assert _counters_match_the_ratings(fargo)
