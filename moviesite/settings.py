@@ -185,6 +185,7 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "moviesite.redis_cache.RedisCache"  # one client per server: see that module
 RECOMMENDATIONS_CACHE_SECONDS = env.int("RECOMMENDATIONS_CACHE_SECONDS", default=300)
+MOVIE_LIST_CACHE_SECONDS = env.int("MOVIE_LIST_CACHE_SECONDS", default=30)  # GET /api/v1/movies/ pages (0: none)
 API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=60)  # see moviesite/api/authentication.py
 HEALTH_PING_TIMEOUT = env.float("HEALTH_PING_TIMEOUT", default=1.0)  # seconds /api/v1/health/ waits for a worker
 

@@ -1,5 +1,9 @@
 """Catalogue endpoints: thin views over catalog.selectors (reads) and catalog.services (writes)."""
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -42,6 +46,16 @@ class MovieList(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = s.MovieSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # The same for everyone who asks (nothing personal in it): each page is kept MOVIE_LIST_CACHE_SECONDS,
+        # so its ratings counts and averages may lag that long; a movie's own page is always current.
+        key = "api:movies:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        body = cache.get(key)
+        if body is None:
+            body = super().list(request, *args, **kwargs).data  # a bad query raises: errors are not kept
+            cache.set(key, body, timeout=settings.MOVIE_LIST_CACHE_SECONDS)
+        return Response(body)
 
     def get_queryset(self):
         q = _query(s.MovieQuerySerializer, self.request)

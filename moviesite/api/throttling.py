@@ -64,7 +64,13 @@ class AnonThrottle(_WindowCounter, throttling.AnonRateThrottle):
 
 
 class UserThrottle(_WindowCounter, throttling.UserRateThrottle):
-    """Per user, for authenticated requests."""
+    """Per user, for authenticated requests (DRF's counts anonymous ones too, per address, which AnonThrottle
+    already does at its own rate)."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class TokenEndpointThrottle(_WindowCounter):
