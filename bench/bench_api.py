@@ -15,6 +15,8 @@ Rows (targets of issue 8):
 - POST /api/v1/me/ratings/ (a random user rates a movie they have not rated): p99 <= 100 ms; then the time until
   that user's recommendations no longer show the rated movie and are not "updating" (<= 3 s);
 - GET /api/v1/movies/?search=<a word of a title> anonymously: p99 <= 60 ms.
+A fourth row is the mixed load: --raters of the clients POST ratings while the others read recommendations
+(the rating row above has every client rating back to back, which no site sees).
 Errors are non-2xx answers and socket errors.
 """
 
@@ -67,6 +69,8 @@ ROWS = [
     ("GET me/recommendations/ (token, random users)", "recommendations"),
     ("POST me/ratings/ (random user, unrated movie)", "rate"),
     ("GET movies/?search=<word> (anonymous)", "search"),
+    ("POST me/ratings/ (mixed: raters among readers)", "mixed"),
+    ("GET me/recommendations/ (mixed: the readers)", "mixed-readers"),
 ]
 
 LUA = r"""
@@ -88,8 +92,8 @@ end
 function init(args)
   id = id or 0  -- set by setup() in this thread's Lua state
   math.randomseed(1000 + id)
-  index = id + 1
   step = tonumber(args[1]) or 1
+  index = id + 1 + (tonumber(args[2]) or 0)  -- past the pairs an earlier row rated
 end
 function request()
   if mode == "recommendations" then
@@ -120,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=60, help="per row (default 60)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent connections (default 20)")
+    parser.add_argument("--raters", type=int, default=2, help="of the clients, those rating in the mixed row")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync)")
     parser.add_argument("--reuse", action="store_true", help="keep the database and data of the previous run")
@@ -161,13 +166,16 @@ def main() -> None:
             f"p50 {warm['p50']:.0f} ms, p99 {warm['p99']:.0f} ms; {covered:.0%} of the users' lists cached"
         )
         for name, mode in ROWS:
-            if mode != "rate":
+            if mode in ("recommendations", "search"):
                 rows[name] = _wrk(base, mode, args.seconds, args.clients)
         fresh = _freshness(base, data, samples=20)  # before the rating load: refreshes queue behind its backlog
         name = next(name for name, mode in ROWS if mode == "rate")
         left_over = _stale_lists(env["DATABASE_URL"])  # from an interrupted earlier run: nothing will refresh them
         rows[name] = _wrk(base, "rate", args.seconds, args.clients)
         backlog = _backlog(env["DATABASE_URL"], seconds=args.seconds, left_over=left_over)
+        mix = {"rate": args.raters, "recommendations": args.clients - args.raters}
+        mixed = _wrk_together(base, args.seconds, mix, skip_pairs=rows[name]["requests"] + args.clients)
+        rows[ROWS[3][0]], rows[ROWS[4][0]] = mixed["rate"], mixed["recommendations"]
     rows = [(name, rows[name]) for name, _ in ROWS]
     _print_table(rows)
     print(
@@ -258,16 +266,30 @@ def _write_lua_data(data: dict) -> None:
 
 
 def _wrk(base: str, mode: str, seconds: int, clients: int) -> dict:
-    script = STATE / f"{mode}.lua"
-    script.write_text(LUA % {"state": STATE, "mode": mode})
-    threads = 2
-    command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "5s", "-s",
-               str(script), base, "--", str(threads)]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    result = json.loads(line.removeprefix("RESULT "))
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    return _wrk_together(base, seconds, {mode: clients})[mode]
+
+
+def _wrk_together(base: str, seconds: int, clients: dict[str, int], skip_pairs: int = 0) -> dict[str, dict]:
+    """One wrk per mode, all at once (``clients`` connections each); each mode's figures. The rating clients
+    start ``skip_pairs`` into the (user, movie) pairs."""
+    running = {}
+    for mode, count in clients.items():
+        script = STATE / f"{mode}.lua"
+        script.write_text(LUA % {"state": STATE, "mode": mode})
+        threads = min(2, count)
+        command = ["wrk", "-t", str(threads), "-c", str(count), "-d", f"{seconds}s", "--timeout", "5s", "-s",
+                   str(script), base, "--", str(threads), str(skip_pairs)]  # fmt: skip
+        running[mode] = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    results = {}
+    for mode, process in running.items():
+        output, _ = process.communicate()
+        if process.returncode:
+            sys.exit(f"wrk ({mode}) failed with exit status {process.returncode}")
+        line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+        result = json.loads(line.removeprefix("RESULT "))
+        result["rps"] = result["requests"] / result["seconds"]
+        results[mode] = result
+    return results
 
 
 def _warm(base: str, tokens: list[str], clients: int, seconds: float) -> dict:
@@ -338,7 +360,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait(url: str, timeout: float = 60) -> None:
+def _wait(url: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
