@@ -113,9 +113,9 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('RESULT {"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, ' ..
-    '"errors": %%d}\n', summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.status + e.timeout))
+    '"errors": %%d, "status_errors": %%d, "timeouts": %%d}\n', summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout, e.status, e.timeout))
 end
 """
 
@@ -341,6 +341,9 @@ def _print_table(rows: list[tuple[str, dict]]) -> None:
     for name, r in rows:
         figures = f"{r['rps']:7,.0f} | {r['p50']:7.1f} | {r['p95']:7.1f} | {r['p99']:7.1f} | {r['errors']:6d}"
         print(f"| {name:46s} | {figures} |")
+    for name, r in rows:
+        if r["errors"]:
+            print(f"{name}: {r['status_errors']} non-2xx, {r['timeouts']} timeouts (5 s), the rest socket errors")
 
 
 def _flush_redis(url: str) -> None:
