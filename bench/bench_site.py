@@ -30,13 +30,17 @@ PG_BENCH_DB = "moviesite_bench_site"
 STATE = ROOT / "var" / "bench_site"
 
 # Sessions of random users for the page rows, a staff token, movie ids; bench_api's PREPARE gives the rest.
+# The retrain is stopped with the site unless --wait-retrain: a stopped run is marked failed by the next run.
 PREPARE_SITE = """
 import json, random
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
 from catalog.models import Movie, User
+from recommender.models import TrainingRun
 
+# A retrain left over by an interrupted run of this bench would refuse the new one (409).
+TrainingRun.objects.filter(in_progress=True).update(status="failed", in_progress=None, error="bench: left over")
 rng = random.Random({seed})
 sessions = []
 for user in rng.sample(list(User.objects.filter(is_staff=False, ratings__isnull=False).distinct()[:2000]), {users}):
