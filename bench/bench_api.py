@@ -208,11 +208,14 @@ def _environment(args) -> dict[str, str]:
 
 
 def _build(args, env: dict[str, str]) -> None:
+    """A fresh database (env's DATABASE_URL, on args.pg_url's server), ML-1M-size data imported, a model trained.
+    bench_site.py builds its own with it."""
     import psycopg
 
+    name = env["DATABASE_URL"].rsplit("/", 1)[1]
     with psycopg.connect(args.pg_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
     _manage(["migrate", "--verbosity", "0"], env)
     with tempfile.TemporaryDirectory() as scratch:
         data = args.data or Path(scratch) / "ml-1m"
