@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import Movie, Rating
@@ -17,5 +17,5 @@ def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> int:
     zero = Value(0, output_field=IntegerField())
     return movies.update(
         ratings_count=Coalesce(Subquery(count, output_field=IntegerField()), zero),
-        stars_sum=Coalesce(Subquery(total, output_field=IntegerField()), zero),
+        stars_sum=Coalesce(Subquery(total, output_field=FloatField()), Value(0.0, output_field=FloatField())),
     )
