@@ -521,10 +521,13 @@ NO_GENRES = "(no genres listed)"
 
 def _later_genres(rng: np.random.Generator, genres: np.ndarray) -> list[str]:
     """Each movie's genre field as the later releases write it: "Children" for "Children's", IMAX added to a
-    few movies, and "(no genres listed)" for a few."""
+    few movies, and "(no genres listed)" for a few (at least one of each)."""
     names = ["Children" if g == "Children's" else g for g in GENRES]
     imax = rng.random(len(genres)) < _IMAX_SHARE
     none = rng.random(len(genres)) < _NO_GENRES_SHARE
+    if len(genres) >= 2:  # at least one of each, however few the movies
+        with_imax, without = rng.choice(len(genres), 2, replace=False)
+        imax[with_imax], none[without] = True, True
     fields = []
     for row, with_imax, without in zip(genres, imax.tolist(), none.tolist(), strict=True):
         listed = [names[j] for j in np.flatnonzero(row)] + (["IMAX"] if with_imax else [])
