@@ -63,3 +63,14 @@ def test_a_half_star_release_rates_in_halves_on_the_site(movies, owner, half_sta
     assert "4.5 ★" in client.get("/me/ratings/").text
     response = client.post("/movies/608/rate/", {"stars": "1", "csrfmiddlewaretoken": token}, follow=True)
     assert "Changed your rating of Fargo (1996): 1 star." in response.text
+
+
+@pytest.mark.parametrize(("release_half", "stars", "saved"), [(False, "4.5", False), (False, "4", True),
+                                                              (True, "4.5", True), (True, "4.25", False)])  # fmt: skip
+def test_the_admin_checks_stars_against_the_scale(admin_client, movies, owner, release_half, stars, saved):
+    Release.objects.create(pk=1, name="x", format="csv" if release_half else "ml-1m", half_stars=release_half)
+    data = {"user": owner.pk, "movie": movies[608].pk, "stars": stars, "timestamp": 5}
+    response = admin_client.post("/admin/catalog/rating/add/", data)
+    assert Rating.objects.filter(user=owner).exists() == saved
+    if not saved:
+        assert response.status_code == 200 and "stars must be" in response.text
