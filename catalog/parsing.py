@@ -220,7 +220,10 @@ def _split_genres(field: str) -> list[str]:
 def _lines(text: str) -> pa.Array:
     """The text's lines as an Arrow array, split in Arrow (no Python string per line)."""
     lines = pc.list_flatten(pc.split_pattern(pa.array([text], type=pa.large_string()), "\n"))
-    return lines.cast(pa.string()) if len(text) < 2**31 - 1 else lines
+    try:
+        return lines.cast(pa.string())
+    except pa.ArrowInvalid:  # over 2 GiB of text: keep 64-bit offsets
+        return lines
 
 
 def _split_fields(lines: pa.Array, n_fields: int, separator: str = "::") -> tuple[np.ndarray, list[pa.Array]]:
