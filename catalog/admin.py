@@ -1,9 +1,12 @@
 from datetime import UTC, datetime
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Genre, Movie, MovieGenre, Rating, User
+from .models import Genre, Movie, MovieGenre, Rating, Release, User
+from .scale import current_scale
+from .services import validate_stars
 
 
 @admin.register(User)
@@ -44,8 +47,19 @@ class MovieAdmin(admin.ModelAdmin):
         return ", ".join(g.name for g in movie.genres.all())
 
 
+class RatingForm(forms.ModelForm):
+    class Meta:
+        model = Rating
+        fields = ["user", "movie", "stars", "timestamp"]
+
+    def clean_stars(self):
+        """The catalogue's scale, as on the site and the API (ML-1M: whole stars 1-5)."""
+        return validate_stars(self.cleaned_data["stars"], scale=current_scale())
+
+
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
+    form = RatingForm
     list_display = ["user", "movie", "stars", "rated_at"]
     list_filter = ["stars"]
     search_fields = ["user__username", "movie__title"]
@@ -56,3 +70,16 @@ class RatingAdmin(admin.ModelAdmin):
     @admin.display(description="rated at", ordering="timestamp")
     def rated_at(self, rating: Rating):
         return datetime.fromtimestamp(rating.timestamp, tz=UTC)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Written by import_movielens; shown, not edited."""
+
+    list_display = ["name", "format", "half_stars", "imported_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,4 +1,8 @@
-"""Import MovieLens 1M files into the catalogue: validate everything, then write in one transaction."""
+"""Import a MovieLens release into the catalogue: validate everything, then write in one transaction.
+
+ML-1M brings its users' demographics; ML-10M and the CSV releases have no users file, so their users are
+created from the ids their ratings name (no demographics). The import records the release and its star scale.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,8 +16,9 @@ from django.db import connection, transaction
 from . import bulk
 from .models import Genre, Movie, MovieGenre, Rating, User, search_key
 from .parsing import ML1M_GENRES, LineError, Parsed, parse_movies, parse_ratings, parse_users
+from .scale import record_release
 from .signals import announce_ratings_changed
-from .sources import read_movielens_source
+from .sources import open_movielens
 from .stats import movie_stats_refresh
 
 BULK_LOAD_ROWS = 100_000  # from here on, one foreign-key check at the end beats one per row
@@ -42,35 +47,51 @@ class ImportReport:
     movies: KindCounts = field(default_factory=KindCounts)
     ratings: KindCounts = field(default_factory=KindCounts)
     errors: list[LineError] = field(default_factory=list)
+    release: str = ""  # e.g. "ml-10m"
+    format: str = ""  # one of catalog.sources.FORMATS
 
 
-def import_movielens(*, path: Path, skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Import an ml-1m folder or zip. Strict by default: any bad line raises InvalidDataError."""
+def import_movielens(
+    *, path: Path, skip_invalid: bool = False, progress: Progress | None = None, format: str | None = None
+) -> ImportReport:
+    """Import a release's folder or zip (``format`` None: told from its files). Strict by default: any bad
+    line raises InvalidDataError and nothing is written."""
     progress = progress or (lambda stage, n: None)
-    texts = read_movielens_source(Path(path))
-    users = parse_users(texts["users.dat"])
-    movies = parse_movies(texts["movies.dat"])
-    known_users = _existing_ids(User).union(users.records["movielens_id"])
+    source = open_movielens(Path(path), format=format)
+    texts = source.texts
+    movies = parse_movies(texts[_file(source.format, "movies")], format=source.format)
     known_movies = _existing_ids(Movie).union(movies.records["movielens_id"])
-    ratings = parse_ratings(texts["ratings.dat"], known_users, known_movies)
+    if source.format == "ml-1m":
+        users = parse_users(texts["users.dat"])
+        known_users = _existing_ids(User).union(users.records["movielens_id"])
+        ratings = parse_ratings(texts["ratings.dat"], known_users, known_movies)
+    else:  # no users file: the ratings' user ids are the users
+        ratings = parse_ratings(texts[_file(source.format, "ratings")], None, known_movies, format=source.format)
+        ids = pd.unique(ratings.records["user_ml"].to_numpy(dtype=np.int64))
+        users = Parsed(pd.DataFrame({"movielens_id": np.sort(ids)}), [])
     progress("validated", 0)
     errors = sorted(users.errors + movies.errors + ratings.errors)
     if errors and not skip_invalid:
         raise InvalidDataError(errors)
-    report = ImportReport(errors=errors)
+    report = ImportReport(errors=errors, release=source.release, format=source.format)
     report.users.skipped, report.movies.skipped = len(users.errors), len(movies.errors)
     report.ratings.skipped = len(ratings.errors)
     with transaction.atomic():
         _upsert_users(users, report.users)
         progress("users", len(users.records))
-        _upsert_movies(movies, report.movies)
+        _upsert_movies(movies, report.movies, base_genres=ML1M_GENRES if source.format == "ml-1m" else frozenset())
         progress("movies", len(movies.records))
         changed_users = _upsert_ratings(ratings, report.ratings, lambda n: progress("ratings", n))
+        record_release(name=source.release, format=source.format, half_stars=source.half_stars)
         if changed_users:
             movie_stats_refresh()
             bulk.analyze(Rating._meta.db_table, Movie._meta.db_table, User._meta.db_table)
         announce_ratings_changed(user_ids=changed_users)
     return report
+
+
+def _file(format: str, kind: str) -> str:
+    return f"{kind}.csv" if format == "csv" else f"{kind}.dat"
 
 
 def _existing_ids(model) -> pd.Index:
@@ -91,7 +112,8 @@ def _changed(incoming: pd.DataFrame, existing: pd.DataFrame, key: str, columns: 
 
 
 def _upsert_users(users: Parsed, counts: KindCounts) -> None:
-    columns = ["gender", "age", "occupation", "zip_code"]
+    """Create new users and update changed demographics (none to update where the release has no users file)."""
+    columns = [c for c in ("gender", "age", "occupation", "zip_code") if c in users.records.columns]
     existing = pd.DataFrame(
         User.objects.filter(movielens_id__isnull=False).values("movielens_id", *columns),
         columns=["movielens_id", *columns],
@@ -115,7 +137,7 @@ def _upsert_users(users: Parsed, counts: KindCounts) -> None:
     counts.unchanged = len(users.records) - len(new) - len(changed)
 
 
-def _upsert_movies(movies: Parsed, counts: KindCounts) -> None:
+def _upsert_movies(movies: Parsed, counts: KindCounts, *, base_genres: frozenset[str]) -> None:
     records = movies.records.assign(year=movies.records["year"].astype("Int64"))
     existing = pd.DataFrame(
         Movie.objects.values("movielens_id", "title", "year"), columns=["movielens_id", "title", "year"]
@@ -135,16 +157,20 @@ def _upsert_movies(movies: Parsed, counts: KindCounts) -> None:
         Movie.objects.filter(movielens_id=row.movielens_id).update(
             title=row.title, search_title=search_key(row.title), year=_none_if_na(row.year)
         )
-    genres_changed = _sync_genres(records)
+    genres_changed = _sync_genres(records, base_genres)
     counts.created = len(new)
     touched = set(changed["movielens_id"]) | (genres_changed - set(new["movielens_id"]))
     counts.updated = len(touched)
     counts.unchanged = len(records) - counts.created - counts.updated
 
 
-def _sync_genres(records: pd.DataFrame) -> set[int]:
-    """Make each movie's genres exactly those of the file; return the MovieLens ids that changed."""
-    for name in ML1M_GENRES - set(Genre.objects.values_list("name", flat=True)):
+def _sync_genres(records: pd.DataFrame, base_genres: frozenset[str]) -> set[int]:
+    """Make each movie's genres exactly those of the file; return the MovieLens ids that changed.
+
+    Creates ``base_genres`` (ML-1M's 18, so filters list them all) and every genre the file names.
+    """
+    named = {name for names in records["genres"] for name in names}
+    for name in sorted((base_genres | named) - set(Genre.objects.values_list("name", flat=True))):
         Genre.objects.create(name=name)
     genre_ids = dict(Genre.objects.values_list("name", "id"))
     movie_ids = dict(Movie.objects.values_list("movielens_id", "id"))
@@ -167,7 +193,7 @@ def _upsert_ratings(ratings: Parsed, counts: KindCounts, on_chunk: Callable[[int
         {
             "user_id": user_pk.reindex(ratings.records["user_ml"]).to_numpy(dtype=np.int64),
             "movie_id": movie_pk.reindex(ratings.records["movie_ml"]).to_numpy(dtype=np.int64),
-            "stars": ratings.records["stars"].to_numpy(dtype=np.int64),
+            "stars": ratings.records["stars"].to_numpy(dtype=np.float64),
             "timestamp": ratings.records["timestamp"].to_numpy(dtype=np.int64),
         }
     )
@@ -186,7 +212,9 @@ def _upsert_ratings(ratings: Parsed, counts: KindCounts, on_chunk: Callable[[int
             bulk.insert_rows(table, new_rows, on_chunk=on_chunk)
     else:
         bulk.insert_rows(table, new_rows, on_chunk=on_chunk)
-    changed = merged.loc[differs, ["id", "stars", "timestamp"]].astype(np.int64)
+    changed = merged.loc[differs, ["id", "stars", "timestamp"]].astype(
+        {"id": np.int64, "stars": np.float64, "timestamp": np.int64}
+    )
     bulk.update_rows(table, changed, key="id")
     counts.created, counts.updated = int(is_new.sum()), int(differs.sum())
     counts.unchanged = len(incoming) - counts.created - counts.updated

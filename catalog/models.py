@@ -12,6 +12,28 @@ def search_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+HALF_STEP_STARS = tuple(step / 2 for step in range(1, 11))  # 0.5, 1.0, ..., 5.0: every value a rating may hold
+
+
+def plain_stars(value: float | int | None) -> float | int | None:
+    """4.0 as 4 and 4.5 as 4.5: whole stars read and print as they always did (ML-1M's "4 stars")."""
+    if value is None:
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+class StarsField(models.FloatField):
+    """Stars in half steps, stored as a float (halves are exact in binary floating point, and sums of them
+    too), read back as an int when whole: ML-1M's ratings behave exactly as before, ML-10M's 4.5 is 4.5."""
+
+    def from_db_value(self, value, expression, connection):
+        return plain_stars(value)
+
+    def to_python(self, value):
+        return plain_stars(super().to_python(value))
+
+
 class User(AbstractUser):
     """A person who rates movies: a site account, with MovieLens demographics when imported."""
 
@@ -80,7 +102,7 @@ class Movie(models.Model):
     search_title = models.CharField(max_length=255, blank=True, editable=False)
     # Kept by catalog.stats whenever the movie's ratings change: lists sort and show them without aggregating.
     ratings_count = models.PositiveIntegerField(default=0, db_index=True)
-    stars_sum = models.PositiveIntegerField(default=0)
+    stars_sum = models.FloatField(default=0)  # half stars add up to halves: exact in a float
 
     class Meta:
         ordering = ["title"]
@@ -115,13 +137,13 @@ class Rating(models.Model):
     # No single-column indexes: (user, movie) and (movie, timestamp) below lead with these columns.
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ratings", db_index=False)
     movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="ratings", db_index=False)
-    stars = models.PositiveSmallIntegerField()
+    stars = StarsField(help_text="0.5-5 in half steps; the catalogue's Release says which steps people may give.")
     timestamp = models.BigIntegerField(help_text="When it was rated, in Unix seconds (as in MovieLens).")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "movie"], name="one_rating_per_user_and_movie"),
-            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="stars_between_1_and_5"),
+            models.CheckConstraint(condition=models.Q(stars__in=HALF_STEP_STARS), name="stars_in_half_steps"),
         ]
         indexes = [
             models.Index(fields=["user", "timestamp"], name="rating_user_time"),
@@ -143,3 +165,21 @@ class FavouriteGenre(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.genre_id}"
+
+
+class Release(models.Model):
+    """Which MovieLens release the catalogue holds, and so its star scale: one row, written by the import.
+
+    Without the row the catalogue is ML-1M's: whole stars 1-5.
+    """
+
+    name = models.CharField(max_length=32, help_text='e.g. "ml-1m", "ml-10m", "ml-25m"')
+    format = models.CharField(max_length=8, help_text='the files\' format: "ml-1m", "ml-10m" or "csv"')
+    half_stars = models.BooleanField(default=False, help_text="ratings go 0.5-5 in half steps (else 1-5 whole)")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_release_row")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'half stars' if self.half_stars else 'whole stars'})"

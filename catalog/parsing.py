@@ -1,9 +1,12 @@
-"""Parse and validate ML-1M records, vectorised with pandas: every bad line is found, none is fatal here.
+"""Parse and validate MovieLens records, vectorised with pandas and Arrow: every bad line is found, none is
+fatal here.
 
 Each parser returns the valid records as a DataFrame (with the 1-based ``line`` they came from) and the
-problems as ``LineError``s; callers decide whether one bad line stops the import.
+problems as ``LineError``s; callers decide whether one bad line stops the import. ``format`` is one of
+``catalog.sources.FORMATS``: ML-1M's and ML-10M's ``::`` files, or the later releases' CSV with a header.
 """
 
+import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,12 +25,31 @@ ML1M_GENRES = frozenset(
         "Western",
     }
 )  # fmt: skip
+# ML-10M and the CSV releases add IMAX and write "Children" (kept as each release writes it).
+LATER_GENRES = ML1M_GENRES | {"Children", "IMAX"}
 NO_GENRES = "(no genres listed)"  # later MovieLens exports write this; it means an empty list
 AGE_CODES = frozenset({1, 18, 25, 35, 45, 50, 56})
 OCCUPATION_CODES = range(0, 21)
 MAX_ZIP_LENGTH = 20
 MAX_TITLE_LENGTH = 255
 _YEAR = re.compile(r"\((\d{4})\)")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    movies: str
+    ratings: str
+    separator: str  # "::" or ","
+    header: bool  # the first line names the columns (exactly as the layout)
+    genres: frozenset[str]
+    half_stars: bool
+
+
+LAYOUTS = {
+    "ml-1m": _Layout("MovieID::Title::Genres", "UserID::MovieID::Rating::Timestamp", "::", False, ML1M_GENRES, False),
+    "ml-10m": _Layout("MovieID::Title::Genres", "UserID::MovieID::Rating::Timestamp", "::", False, LATER_GENRES, True),
+    "csv": _Layout("movieId,title,genres", "userId,movieId,rating,timestamp", ",", True, LATER_GENRES, True),
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -52,15 +74,29 @@ class _Checker:
     Fields stay Arrow arrays (string work in Arrow's C++ kernels); masks and results are positional.
     """
 
-    def __init__(self, source: SourceText, n_fields: int, layout: str) -> None:
+    def __init__(
+        self, source: SourceText, layout: str, *, separator: str = "::", header: bool = False, quoted: bool = False
+    ) -> None:
         self.source = source
-        lines = pc.utf8_rtrim(pa.array(source.text.split("\n"), type=pa.string()), characters="\r")
+        n_fields = layout.count(separator) + 1
+        lines = pc.utf8_rtrim(_lines(source.text), characters="\r")
         keep = pc.not_equal(pc.utf8_trim_whitespace(lines), "")  # blank lines (and the last newline) are no records
         self.line_numbers = np.flatnonzero(keep.to_numpy(zero_copy_only=False)) + 1
         self.lines = lines.filter(keep)
         self.bad = np.zeros(len(self.lines), dtype=bool)
+        self.header = np.zeros(len(self.lines), dtype=bool)  # the header line: neither a record nor an error
         self.reasons: dict[int, str] = {}
-        counts, self.fields = _split_fields(self.lines, n_fields)
+        if header and len(self.lines):
+            first = self.lines[0].as_py().strip()
+            if first == layout and self.line_numbers[0] == 1:
+                self.header[0] = self.bad[0] = True
+            else:
+                self.flag(np.arange(len(self.lines)) == 0, f"expected the header {layout!r} on line 1, found {first!r}")
+        if quoted:
+            counts, self.fields, broken = _split_csv(self.lines, n_fields)
+            self.flag(np.isin(np.arange(len(self.lines)), list(broken)), lambda i: f"badly quoted field ({broken[i]})")
+        else:
+            counts, self.fields = _split_fields(self.lines, n_fields, separator)
         self.flag(counts != n_fields, lambda i: f"expected {n_fields} fields ({layout}), found {counts[i]}")
 
     def flag(self, mask, reason) -> None:
@@ -78,6 +114,17 @@ class _Checker:
         self.flag(~ok, lambda i: f"{name} {raw[int(i)].as_py()!r} is not an integer")
         return pc.cast(pc.if_else(pa.array(ok), raw, "0"), pa.int64()).to_numpy()
 
+    def half_stars(self, column: int, name: str) -> np.ndarray:
+        """Stars 0.5-5 in half steps ("4", "4.0", "4.5"), as float64."""
+        raw = pc.utf8_trim_whitespace(self.fields[column])
+        ok = pc.match_substring_regex(raw, r"^\d{1,2}(\.\d{1,6})?$").to_numpy(zero_copy_only=False)
+        self.flag(~ok, lambda i: f"{name} {raw[int(i)].as_py()!r} is not a number")
+        stars = pc.cast(pc.if_else(pa.array(ok), raw, "0"), pa.float64()).to_numpy()
+        halves = stars * 2
+        valid = (halves == np.round(halves)) & (stars >= 0.5) & (stars <= 5)
+        self.flag(~valid, lambda i: f"{name} {stars[i]:g} is not 0.5-5 stars in half steps")
+        return stars
+
     def result(self, records: pd.DataFrame) -> Parsed:
         errors = [LineError(self.source.name, int(self.line_numbers[i]), r) for i, r in sorted(self.reasons.items())]
         records = records[~self.bad].copy()
@@ -86,7 +133,7 @@ class _Checker:
 
 
 def parse_users(source: SourceText) -> Parsed:
-    check = _Checker(source, 5, "UserID::Gender::Age::Occupation::Zip-code")
+    check = _Checker(source, "UserID::Gender::Age::Occupation::Zip-code")
     user_id = check.integer(0, "UserID")
     check.flag(user_id <= 0, lambda i: f"UserID {user_id[i]} is not positive")
     gender = check.text(1)
@@ -104,37 +151,54 @@ def parse_users(source: SourceText) -> Parsed:
     return check.result(frame)
 
 
-def parse_movies(source: SourceText) -> Parsed:
-    check = _Checker(source, 3, "MovieID::Title::Genres")
-    movie_id = check.integer(0, "MovieID")
-    check.flag(movie_id <= 0, lambda i: f"MovieID {movie_id[i]} is not positive")
+def parse_movies(source: SourceText, *, format: str = "ml-1m") -> Parsed:
+    layout = LAYOUTS[format]
+    check = _Checker(source, layout.movies, separator=layout.separator, header=layout.header, quoted=layout.header)
+    id_name = layout.movies.split(layout.separator)[0]
+    movie_id = check.integer(0, id_name)
+    check.flag(movie_id <= 0, lambda i: f"{id_name} {movie_id[i]} is not positive")
     title = check.text(1)
     check.flag(title == "", "empty title")
     check.flag(title.str.len() > MAX_TITLE_LENGTH, f"title longer than {MAX_TITLE_LENGTH} characters")
     genres = check.text(2).map(_split_genres)
-    unknown = genres.map(lambda names: [g for g in names if g not in ML1M_GENRES])
+    unknown = genres.map(lambda names: [g for g in names if g not in layout.genres])
     check.flag(unknown.str.len() > 0, lambda i: f"unknown genre {unknown[i][0]!r}")
-    _flag_duplicates(check, pd.DataFrame({"m": movie_id}), "MovieID")
+    _flag_duplicates(check, pd.DataFrame({"m": movie_id}), id_name)
     frame = pd.DataFrame({"movielens_id": movie_id, "title": title, "year": title.map(year_from_title)})
     frame["genres"] = genres
     return check.result(frame)
 
 
-def parse_ratings(source: SourceText, known_users: Iterable[int], known_movies: Iterable[int]) -> Parsed:
-    check = _Checker(source, 4, "UserID::MovieID::Rating::Timestamp")
-    user_id = check.integer(0, "UserID")
-    movie_id = check.integer(1, "MovieID")
-    stars = check.integer(2, "rating")
-    check.flag((stars < 1) | (stars > 5), lambda i: f"rating {stars[i]} is not 1-5 stars")
+def parse_ratings(
+    source: SourceText,
+    known_users: Iterable[int] | None,
+    known_movies: Iterable[int],
+    *,
+    format: str = "ml-1m",
+) -> Parsed:
+    """Ratings of ``format``; ``known_users`` None: any positive user id (ML-10M and the CSV releases have no
+    users file: their users are the ids the ratings name)."""
+    layout = LAYOUTS[format]
+    check = _Checker(source, layout.ratings, separator=layout.separator, header=layout.header)
+    user_name, movie_name, rating_name, _ = layout.ratings.split(layout.separator)
+    user_id = check.integer(0, user_name)
+    movie_id = check.integer(1, movie_name)
+    if layout.half_stars:
+        stars = check.half_stars(2, "rating")
+    else:
+        stars = check.integer(2, "rating")
+        check.flag((stars < 1) | (stars > 5), lambda i: f"rating {stars[i]} is not 1-5 stars")
     timestamp = check.integer(3, "timestamp")
     check.flag(timestamp < 0, lambda i: f"timestamp {timestamp[i]} is negative")
-    check.flag(~np.isin(user_id, np.fromiter(known_users, np.int64)), lambda i: f"unknown UserID {user_id[i]}")
-    check.flag(~np.isin(movie_id, np.fromiter(known_movies, np.int64)), lambda i: f"unknown MovieID {movie_id[i]}")
+    if known_users is None:
+        check.flag(user_id <= 0, lambda i: f"{user_name} {user_id[i]} is not positive")
+    else:
+        check.flag(~np.isin(user_id, np.fromiter(known_users, np.int64)), lambda i: f"unknown {user_name} {user_id[i]}")
+    check.flag(~np.isin(movie_id, np.fromiter(known_movies, np.int64)), lambda i: f"unknown {movie_name} {movie_id[i]}")
     pair = pd.DataFrame({"u": user_id, "m": movie_id})
     _flag_duplicates(check, pair, "rating of this user for this movie")
-    frame = pd.DataFrame(
-        {"user_ml": user_id, "movie_ml": movie_id, "stars": stars.astype(np.int16), "timestamp": timestamp}
-    )
+    stars = stars.astype(np.float64) if layout.half_stars else stars.astype(np.int16)
+    frame = pd.DataFrame({"user_ml": user_id, "movie_ml": movie_id, "stars": stars, "timestamp": timestamp})
     return check.result(frame)
 
 
@@ -153,14 +217,40 @@ def _split_genres(field: str) -> list[str]:
     return [name.strip() for name in field.split("|") if name.strip()]
 
 
-def _split_fields(lines: pa.Array, n_fields: int) -> tuple[np.ndarray, list[pa.Array]]:
+def _lines(text: str) -> pa.Array:
+    """The text's lines as an Arrow array, split in Arrow (no Python string per line)."""
+    lines = pc.list_flatten(pc.split_pattern(pa.array([text], type=pa.large_string()), "\n"))
+    try:
+        return lines.cast(pa.string())
+    except pa.ArrowInvalid:  # over 2 GiB of text: keep 64-bit offsets
+        return lines
+
+
+def _split_fields(lines: pa.Array, n_fields: int, separator: str = "::") -> tuple[np.ndarray, list[pa.Array]]:
     """Field counts per line, and the fields (empty where the count is wrong)."""
-    counts = pc.list_value_length(pc.split_pattern(lines, "::")).to_numpy(zero_copy_only=False)
+    counts = pc.list_value_length(pc.split_pattern(lines, separator)).to_numpy(zero_copy_only=False)
     wrong = counts != n_fields
     if wrong.any():
-        lines = pc.if_else(pa.array(wrong), "::" * (n_fields - 1), lines)
-    parts = pc.split_pattern(lines, "::")
+        lines = pc.if_else(pa.array(wrong), pa.scalar(separator * (n_fields - 1), lines.type), lines)
+    parts = pc.split_pattern(lines, separator)
     return counts, [pc.list_element(parts, i) for i in range(n_fields)]
+
+
+def _split_csv(lines: pa.Array, n_fields: int) -> tuple[np.ndarray, list[pa.Array], dict[int, str]]:
+    """Like _split_fields for CSV whose fields may be quoted ("Town, The (1950)"), with Python's csv module:
+    one record a line, as in every MovieLens CSV file. Also returns the lines whose quoting is broken."""
+    counts = np.zeros(len(lines), dtype=np.int64)
+    columns: list[list[str]] = [[] for _ in range(n_fields)]
+    broken: dict[int, str] = {}
+    for i, line in enumerate(lines.to_pylist()):
+        try:
+            row = next(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            broken[i], row = str(exc), []
+        counts[i] = len(row)
+        for column, value in zip(columns, row if len(row) == n_fields else [""] * n_fields, strict=True):
+            column.append(value)
+    return counts, [pa.array(column, type=pa.string()) for column in columns], broken
 
 
 def _flag_duplicates(check: _Checker, keys: pd.DataFrame, what: str) -> None:

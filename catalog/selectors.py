@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, QuerySet, Value
 
 from .models import Genre, Movie, Rating, User, search_key
+from .scale import WHOLE_STARS, StarScale
 
 SORTS = {
     "popularity": "most rated",
@@ -69,8 +70,8 @@ def movie_get(*, movielens_id: int) -> Movie:
     return Movie.objects.prefetch_related(_genres_prefetch()).get(movielens_id=movielens_id)
 
 
-def star_histogram(*, movie: Movie) -> dict[int, int]:
-    """How many ratings gave each of 1-5 stars (every key present)."""
+def star_histogram(*, movie: Movie, scale: StarScale = WHOLE_STARS) -> dict[int | float, int]:
+    """How many ratings gave each of the scale's stars (every key present: 1-5, or 0.5-5 in half steps)."""
     counts = dict(
         Rating.objects.filter(movie=movie)
         .order_by()
@@ -78,10 +79,10 @@ def star_histogram(*, movie: Movie) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("stars", "n")
     )
-    return {stars: counts.get(stars, 0) for stars in range(1, 6)}
+    return {stars: counts.get(stars, 0) for stars in scale.choices}
 
 
-def stars_by_movie(*, user: User, movie_ids: Iterable[int]) -> dict[int, int]:
+def stars_by_movie(*, user: User, movie_ids: Iterable[int]) -> dict[int, int | float]:
     """``user``'s stars for those of ``movie_ids`` they rated (one query; empty for anonymous users)."""
     if not getattr(user, "is_authenticated", False):
         return {}

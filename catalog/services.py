@@ -9,26 +9,32 @@ import time
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from .models import Movie, Rating, User
+from .models import Movie, Rating, User, plain_stars
+from .scale import WHOLE_STARS, StarScale, current_scale
 
-STARS = range(1, 6)
+STARS = range(1, 6)  # ML-1M's whole stars; catalog.scale has the scale of the release the catalogue holds
 
 
-def validate_stars(stars: object) -> int:
-    """The stars as an int in 1-5, or ValidationError saying what was wrong."""
+def validate_stars(stars: object, *, scale: StarScale = WHOLE_STARS) -> int | float:
+    """The stars as one of ``scale``'s values (an int where whole, 4.5 for a half), or ValidationError."""
+    message = f"stars must be {scale.describe()}, not {stars!r}"
+    if isinstance(stars, bool):
+        raise ValidationError(message, code="invalid")
+    text = str(stars).strip()
     try:
-        value = int(stars)  # type: ignore[call-overload]
+        value = float(text)
     except (TypeError, ValueError):
-        raise ValidationError(f"stars must be a whole number from 1 to 5, not {stars!r}", code="invalid") from None
-    if value not in STARS or str(stars).strip() not in {str(value), f"{value}.0"}:
-        raise ValidationError(f"stars must be a whole number from 1 to 5, not {stars!r}", code="out_of_range")
-    return value
+        raise ValidationError(message, code="invalid") from None
+    # "4", "4.0" and "4.5" are stars; "4.50", "4e0" and " nan" are not what a person or a client means.
+    if value not in scale.choices or text not in {str(plain_stars(value)), f"{value:.1f}"}:
+        raise ValidationError(message, code="out_of_range")
+    return plain_stars(value)
 
 
 @transaction.atomic
 def rating_set(*, user: User, movie: Movie, stars: object, timestamp: int | None = None) -> tuple[Rating, bool]:
     """Rate ``movie`` for ``user`` (or change the rating); returns (rating, created)."""
-    value = validate_stars(stars)
+    value = validate_stars(stars, scale=current_scale())
     stamp = int(time.time()) if timestamp is None else int(timestamp)
     rating = Rating.objects.select_for_update().filter(user=user, movie=movie).first()
     if rating is None:
@@ -57,7 +63,7 @@ def rating_create(*, user: User, movie: Movie, stars: object, timestamp: int | N
     One INSERT that the unique (user, movie) constraint guards, rather than a read before the write: two
     requests at once cannot both create, and neither overwrites the other.
     """
-    value = validate_stars(stars)
+    value = validate_stars(stars, scale=current_scale())
     stamp = int(time.time()) if timestamp is None else int(timestamp)
     try:
         with transaction.atomic():

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import Movie, Rating
@@ -17,10 +17,10 @@ def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> int:
     zero = Value(0, output_field=IntegerField())
     return movies.update(
         ratings_count=Coalesce(Subquery(count, output_field=IntegerField()), zero),
-        stars_sum=Coalesce(Subquery(total, output_field=IntegerField()), zero),
+        stars_sum=Coalesce(Subquery(total, output_field=FloatField()), Value(0.0, output_field=FloatField())),
     )
 
 
-def movie_stats_add(*, movie_id: int, stars: int) -> None:
+def movie_stats_add(*, movie_id: int, stars: float) -> None:
     """Count one new rating of ``movie_id`` (an atomic increment: concurrent ratings all count)."""
     Movie.objects.filter(pk=movie_id).update(ratings_count=F("ratings_count") + 1, stars_sum=F("stars_sum") + stars)

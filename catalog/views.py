@@ -19,6 +19,7 @@ from recommender.selectors import predicted_stars, similar_movies
 from . import onboarding, selectors, services
 from .forms import FavouriteGenresForm, MovieFilterForm, SignupForm
 from .models import Movie
+from .scale import current_scale, format_stars
 
 MOVIES_PER_PAGE = 25
 RATINGS_PER_PAGE = 50
@@ -47,7 +48,7 @@ def movie_detail(request: HttpRequest, movielens_id: int) -> HttpResponse:
     movie = _movie_or_404(movielens_id)
     similar = similar_movies(movie=movie, limit=10)
     mine = selectors.stars_by_movie(user=request.user, movie_ids=[movie.pk, *(item.movie.pk for item in similar)])
-    histogram = selectors.star_histogram(movie=movie)
+    histogram = selectors.star_histogram(movie=movie, scale=current_scale())
     most = max(histogram.values()) or 1
     context = {
         "movie": movie,
@@ -140,5 +141,5 @@ def _back(request: HttpRequest, movie: Movie) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
-def _stars(stars: int) -> str:
-    return f"{stars} star{'s' if stars != 1 else ''}"
+def _stars(stars: int | float) -> str:
+    return f"{format_stars(stars)} star{'s' if stars != 1 else ''}"

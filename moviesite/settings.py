@@ -198,6 +198,8 @@ LOGGING = {
 }
 
 # --- MovieLens data ---------------------------------------------------------------------------
+# Where GroupLens publishes the releases (<name>.zip and <name>.zip.md5); MOVIELENS_URL and its checksums: ML-1M.
+MOVIELENS_BASE_URL = env.str("MOVIELENS_BASE_URL", default="https://files.grouplens.org/datasets/movielens/")
 MOVIELENS_URL = env.str("MOVIELENS_URL", default="https://files.grouplens.org/datasets/movielens/ml-1m.zip")
 MOVIELENS_MD5 = env.str("MOVIELENS_MD5", default="c4d9eecfca2ab87c1945afe126590906")  # as GroupLens publishes it
 MOVIELENS_SHA256 = env.str(

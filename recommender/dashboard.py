@@ -27,6 +27,7 @@ from .versions import active_version
 
 GENERATION_KEY = "dashboard:generation"
 CACHE_SECONDS = 24 * 3600  # an entry also dies with its generation; this only bounds a forgotten one
+HALF_STARS = 10  # the box plot counts per half star (0.5-5): whole-star data only fills the whole ones
 MONTH_SECONDS = 2_629_746  # a mean Gregorian month: ratings over time are counted per such period
 PER_USER_EDGES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 TITLE_WORDS = 150
@@ -109,11 +110,12 @@ def ratings_by_genre() -> dict[str, list]:
 
 
 def _quartiles(histogram: list[int]) -> dict[str, float]:
-    """min, q1, median, q3, max and mean of stars 1-5 given as counts per star (nearest rank)."""
+    """min, q1, median, q3, max and mean of stars given as counts per star 1-5, or per half star 0.5-5 (nearest
+    rank)."""
     counts = np.array(histogram, dtype=np.int64)
     total = int(counts.sum())
     cumulative = np.cumsum(counts)
-    stars = np.arange(1, 6)
+    stars = np.arange(1, len(counts) + 1) * (5 / len(counts))
 
     def at(fraction: float) -> float:
         return float(stars[np.searchsorted(cumulative, max(1, int(np.ceil(fraction * total))))])
@@ -125,15 +127,15 @@ def _quartiles(histogram: list[int]) -> dict[str, float]:
     }  # fmt: skip
 
 
-def stars_by_genre(movie_genres: list[tuple[int, str]], stars_by_movie: list[tuple[int, int, int]]) -> dict:
+def stars_by_genre(movie_genres: list[tuple[int, str]], stars_by_movie: list[tuple[int, float, int]]) -> dict:
     """The box plot of stars per genre: quartiles from each genre's star histogram, genres by median then mean."""
     genres_of = defaultdict(list)
     for movie_id, name in movie_genres:
         genres_of[movie_id].append(name)
-    histograms: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
+    histograms: dict[str, list[int]] = defaultdict(lambda: [0] * HALF_STARS)
     for movie_id, stars, n in stars_by_movie:
         for name in genres_of.get(movie_id, ()):
-            histograms[name][stars - 1] += n
+            histograms[name][round(stars * 2) - 1] += n
     rows = sorted(
         ((name, _quartiles(h), sum(h)) for name, h in histograms.items()),
         key=lambda row: (-row[1]["median"], -row[1]["mean"], row[0]),

@@ -75,9 +75,10 @@ def _read_ratings() -> tuple[np.ndarray, ...]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {qn(Rating._meta.db_table)}")
         while rows := cursor.fetchmany(CHUNK_ROWS):
-            chunks.append(np.array(rows, dtype=np.int64))
-    data = np.concatenate(chunks) if chunks else np.empty((0, 4), dtype=np.int64)
-    return data[:, 0], data[:, 1], data[:, 2], data[:, 3]
+            chunks.append(np.array(rows, dtype=np.float64))  # half stars; ids and seconds stay exact below 2**53
+    data = np.concatenate(chunks) if chunks else np.empty((0, 4), dtype=np.float64)
+    ids_and_stamps = data[:, [0, 1, 3]].astype(np.int64)
+    return ids_and_stamps[:, 0], ids_and_stamps[:, 1], data[:, 2], ids_and_stamps[:, 2]
 
 
 def _id_map(kind: str, ids: np.ndarray) -> pa.Table:

@@ -5,7 +5,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Genre, Movie, Rating, User
+from catalog.models import HALF_STEP_STARS, Genre, Movie, Rating, User, plain_stars
+from catalog.scale import current_scale, format_stars
 from catalog.selectors import DEFAULT_SORT, SORTS
 from catalog.services import validate_stars
 
@@ -23,22 +24,31 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0.5,
+        "maximum": 5,
+        "multipleOf": 0.5,
+        "description": "Whole stars 1-5 where the catalogue is ML-1M; 0.5-5 in half steps for the later releases.",
+    }
+)
 class StarsField(serializers.Field):
-    """Stars 1-5, checked by ``catalog.services.validate_stars`` (the same rule as the site's form)."""
+    """Stars on the catalogue's scale, checked by ``catalog.services.validate_stars`` (the site's rule too)."""
 
-    default_error_messages = {"type": "stars must be a whole number from 1 to 5 (a JSON number), not {value!r}"}
+    default_error_messages = {"type": "stars must be a JSON number ({scale}), not {value!r}"}
 
-    def to_internal_value(self, data) -> int:
+    def to_internal_value(self, data) -> int | float:
+        scale = current_scale()
         if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("type", value=data)
+            self.fail("type", value=data, scale=scale.describe())
         try:
-            return validate_stars(data)
+            return validate_stars(data, scale=scale)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
 
-    def to_representation(self, value: int) -> int:
-        return value
+    def to_representation(self, value: int | float) -> int | float:
+        return plain_stars(value)
 
 
 class GenreSerializer(serializers.ModelSerializer):
@@ -70,19 +80,19 @@ class MovieSerializer(serializers.ModelSerializer):
 @extend_schema_field(
     {
         "type": "object",
-        "description": "number of ratings per star, keys 1-5",
-        "properties": {str(n): {"type": "integer"} for n in range(1, 6)},
+        "description": "number of ratings per star: keys 1-5, and the halves (0.5, 1.5, ...) on a half-star scale",
+        "properties": {format_stars(v): {"type": "integer"} for v in HALF_STEP_STARS},
         "required": [str(n) for n in range(1, 6)],
     }
 )
 class HistogramField(serializers.DictField):
-    def to_representation(self, value: dict[int, int]) -> dict[str, int]:
-        return {str(stars): count for stars, count in value.items()}
+    def to_representation(self, value: dict[int | float, int]) -> dict[str, int]:
+        return {format_stars(stars): count for stars, count in value.items()}
 
 
 class MovieDetailSerializer(MovieSerializer):
     histogram = HistogramField(read_only=True)
-    my_stars = serializers.IntegerField(read_only=True, allow_null=True, help_text="Your rating; null if none.")
+    my_stars = StarsField(read_only=True, allow_null=True, help_text="Your rating; null if none.")
     predicted_stars = serializers.FloatField(
         read_only=True, allow_null=True, help_text="The stars the model expects you to give; null without a model."
     )

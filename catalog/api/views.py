@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.models import Movie, Rating
+from catalog.scale import current_scale
 from moviesite.api.errors import Conflict
 from moviesite.api.schema import error
 from recommender import selectors as recommender_selectors
@@ -74,7 +75,7 @@ class MovieDetail(APIView):
 
     def get(self, request: Request, movie_id: int) -> Response:
         movie = _movie_or_404(movie_id)
-        movie.histogram = selectors.star_histogram(movie=movie)
+        movie.histogram = selectors.star_histogram(movie=movie, scale=current_scale())
         movie.my_stars = selectors.stars_by_movie(user=request.user, movie_ids=[movie.pk]).get(movie.pk)
         movie.predicted_stars = recommender_selectors.predicted_stars(user=request.user, movie=movie)
         return Response(s.MovieDetailSerializer(movie).data)

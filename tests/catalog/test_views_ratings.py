@@ -80,7 +80,7 @@ def test_my_ratings_newest_first_only_mine(movies, owner, other, django_assert_n
     rating_set(user=other, movie=movies[1], stars=1, timestamp=300)
     client = client_for(owner)
     client.get("/me/ratings/")
-    with django_assert_num_queries(5):  # session, user, count, ratings with movies, their genres
+    with django_assert_num_queries(6):  # session, user, count, ratings with movies, their genres, the star scale
         response = client.get("/me/ratings/")
     assert [r.movie.movielens_id for r in response.context["page"]] == [4973, 608]
     assert "Toy Story" not in response.text
@@ -90,7 +90,7 @@ def test_my_ratings_queries_do_not_grow_with_the_ratings(movies, owner, django_a
     for movie in list(movies.values())[:30]:
         rating_set(user=owner, movie=movie, stars=3)
     client = client_for(owner)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/me/ratings/")
 
 

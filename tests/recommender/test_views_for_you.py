@@ -100,8 +100,9 @@ def test_staff_get_their_own_list(owners_list, staff):
 
 def test_for_you_in_a_fixed_number_of_queries(owners_list, owner, django_assert_num_queries):
     client = client_for(owner)
-    # session, user, stored list, its genres, the popular top-up (+ genres, version), status (2), count
-    with django_assert_num_queries(10):
+    # session, user, stored list, its genres, the popular top-up (+ genres, version), status (2), count,
+    # the catalogue's star scale (for the rating controls)
+    with django_assert_num_queries(11):
         client.get("/")
 
 

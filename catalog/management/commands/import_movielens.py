@@ -7,23 +7,33 @@ from tqdm import tqdm
 
 from catalog.importing import ImportReport, InvalidDataError, import_movielens
 from catalog.parsing import LineError
-from catalog.sources import SourceError
+from catalog.sources import FORMATS, SourceError
 
 SHOWN_ERRORS = 20
 
 
 class Command(BaseCommand):
-    help = "Import MovieLens 1M (an ml-1m folder or ml-1m.zip). Strict: any bad line and nothing is written."
+    help = (
+        "Import a MovieLens release (its folder or zip): ML-1M, ML-10M, or the CSV releases (ML-20M, ML-25M, "
+        "ML-32M, ml-latest-small). Strict: any bad line and nothing is written. Tags, links and the tag genome "
+        "are not imported."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", type=Path, help="ml-1m folder or ml-1m.zip")
+        parser.add_argument("path", type=Path, help="the release's folder or zip, e.g. ml-1m.zip or ml-25m/")
         parser.add_argument("--skip-invalid", action="store_true", help="import the good lines, report the rest")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="the files' format (default: told from the files): ml-1m (movies/users/ratings.dat, latin-1), "
+            "ml-10m (movies/ratings.dat, half stars, no users.dat), csv (movies/ratings.csv with a header, UTF-8)",
+        )
 
-    def handle(self, *args, path: Path, skip_invalid: bool, verbosity: int, **options) -> None:
+    def handle(self, *args, path: Path, skip_invalid: bool, format: str | None, verbosity: int, **options) -> None:
         started = time.monotonic()
         bar = tqdm(total=None, unit=" rows", disable=verbosity == 0 or not sys.stderr.isatty(), desc="reading")
         try:
-            report = import_movielens(path=path, skip_invalid=skip_invalid, progress=_bar_updater(bar))
+            report = import_movielens(path=path, skip_invalid=skip_invalid, progress=_bar_updater(bar), format=format)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
         except InvalidDataError as exc:
@@ -58,4 +68,4 @@ def _summary(report: ImportReport, seconds: float) -> str:
     for kind in ("users", "movies", "ratings"):
         c = getattr(report, kind)
         parts.append(f"{kind}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged, {c.skipped} skipped")
-    return "; ".join(parts) + f" ({seconds:.1f} s)"
+    return f"{report.release} ({report.format} files): " + "; ".join(parts) + f" ({seconds:.1f} s)"
