@@ -14,9 +14,12 @@ from recommender.models import TrainingRun
 from recommender.parameters import resolve_parameters
 from recommender.pipeline import run_stage
 
-pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow, pytest.mark.django_db]
+# Starting two JVMs and an executor, then sampling twice, takes about a minute on an idle machine, many on a busy one.
+pytestmark = [
+    pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow, pytest.mark.django_db, pytest.mark.timeout(1800),
+]  # fmt: skip
 
-DATA = {"n_users": 120, "n_movies": 200, "n_ratings": 6_000}
+DATA = {"n_users": 80, "n_movies": 150, "n_ratings": 3_000}
 PARAMETERS = {"variant": "gmf", "epochs": 2, "negatives": 2, "eval_negatives": 20, "seed": 5}
 OUTPUTS = ("train", "validation", "test", "negatives", "validation_candidates", "test_candidates")
 APP_CORES, EXECUTOR_MEMORY_MB = 1, 512
@@ -75,6 +78,7 @@ def test_the_sample_stage_on_a_standalone_cluster_matches_local_mode(cluster, se
     assert SparkContext._active_spark_context is None, "an earlier test left a Spark session running"
     settings.ARTIFACTS_DIR, settings.ARTIFACTS_URI = tmp_path / "runs", ""
     settings.SPARK_SHUFFLE_PARTITIONS = 2
+    settings.TRAINING_HEARTBEAT_SECONDS = 3600  # the heartbeat thread cannot write while this test's transaction does
     generate_movielens(out_dir=tmp_path / "ml-1m", seed=11, **DATA)
     call_command("import_movielens", str(tmp_path / "ml-1m"), verbosity=0)
 
