@@ -103,3 +103,24 @@ def test_artifacts_root_defaults_to_the_local_folder_and_follows_artifacts_uri(s
     assert store.artifacts_root() == store.uri(tmp_path / "runs")
     settings.ARTIFACTS_URI = "s3a://bucket/moviesite/runs"
     assert store.artifacts_root() == "s3a://bucket/moviesite/runs"
+
+
+@pytest.mark.django_db
+def test_unused_run_data_is_removed_from_a_remote_store_too(settings, tmp_path, memory_root):
+    from recommender.models import TrainingRun
+    from recommender.versions import remove_unused_run_folders
+
+    settings.ARTIFACTS_DIR, settings.ARTIFACTS_URI = tmp_path / "runs", memory_root
+    running = TrainingRun.objects.create(trigger=TrainingRun.Trigger.COMMAND, parameters={})
+    for run_id in (running.pk, running.pk + 1):
+        store.write_json({}, store.join(memory_root, f"run-{run_id}", "meta.json"))
+        (tmp_path / "runs" / f"run-{run_id}").mkdir(parents=True)
+    assert running.data_uri == store.join(memory_root, f"run-{running.pk}")
+
+    removed = remove_unused_run_folders()
+
+    assert sorted(map(str, removed)) == sorted(
+        [str(tmp_path / "runs" / f"run-{running.pk + 1}"), store.join(memory_root, f"run-{running.pk + 1}")]
+    )
+    assert [uri.rsplit("/", 1)[-1] for uri in store.children(memory_root)] == [f"run-{running.pk}"]
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [f"run-{running.pk}"]
