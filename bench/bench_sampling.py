@@ -1,22 +1,30 @@
 """Benchmark the Spark split and negative sampling at MovieLens-1M size.
 
     .venv/bin/python bench/bench_sampling.py --users 6040 --movies 3706 --ratings 1000209 --epochs 20
+    .venv/bin/python bench/bench_sampling.py --master cluster --variants full   # on a standalone cluster
 
 Builds an ML-1M-shaped run folder (long-tail movie popularity, >= 20 ratings per user, heavy users up to ~2,300),
 then runs each variant in a fresh Python + JVM process so that timings and peak memory do not leak between them:
 (a) negatives for all epochs in one Spark job, (b) one Spark job per epoch, and the full `split_and_sample`.
 Peak memory is VmHWM from /proc for this Python process and every descendant (the JVM). No Django needed.
+
+`--master` picks the Spark master: `local[*]` (default), a `spark://host:port` URL of a running cluster, or
+`cluster`: a standalone master and worker (recommender.spark_cluster, as `bin/spark-cluster`) started on free
+loopback ports for the benchmark and stopped after it. On a cluster the app asks for `--cores-max` cores and
+`--executor-memory`; the executors run under the worker, so their memory is not in the "JVM" figure (driver only).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -142,12 +150,12 @@ def run_split(spark, run_dir: Path, results: dict, eval_negatives: int = 99):
     return profiles, stats, split
 
 
-def run_variant(variant: str, run_dir: Path, epochs: int) -> dict:
+def run_variant(variant: str, run_dir: Path, epochs: int, cluster: dict) -> dict:
     """One variant in this (fresh) process; returns timings, row counts and a checksum of the negatives."""
     from recommender import sampling
     from recommender.spark import build_spark_session
 
-    spark = build_spark_session(master="local[*]", app_name=f"bench-{variant}")
+    spark = build_spark_session(app_name=f"bench-{variant}", **cluster)
     results: dict = {"variant": variant}
     if variant == "full":
         summary = timed(
@@ -194,18 +202,26 @@ def main() -> None:
     parser.add_argument("--ratings", type=int, default=1_000_209)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--master", default="local[*]", help="local[*], spark://host:port, or 'cluster' (started here)")
+    parser.add_argument("--cores-max", type=int, default=2, help="spark.cores.max on a cluster")
+    parser.add_argument("--executor-memory", default="2g", help="spark.executor.memory on a cluster")
+    parser.add_argument("--worker-cores", type=int, default=2, help="cores of the worker that --master cluster starts")
+    parser.add_argument("--worker-memory", default="3g", help="memory of the worker that --master cluster starts")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--run-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.run_dir, args.epochs)))
+        spark = {"master": args.master, "cores_max": args.cores_max, "executor_memory": args.executor_memory}
+        print(json.dumps(run_variant(args.variant, args.run_dir, args.epochs, spark)))
         return
-    with tempfile.TemporaryDirectory(prefix="bench-sampling-") as tmp:
-        run_dir = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="bench-sampling-") as tmp, standalone(args) as master:
+        run_dir = Path(tmp) / "run"
+        run_dir.mkdir()
         started = time.perf_counter()
         build_ratings(run_dir, users=args.users, movies=args.movies, ratings=args.ratings)
         print(f"built {args.ratings:,} ratings in {time.perf_counter() - started:.1f}s in {run_dir}")
-        results = [run_child(variant, run_dir, args.epochs) for variant in args.variants.split(",")]
+        print(f"Spark master: {master}" + (f" (cores.max {args.cores_max})" if not master.startswith("local") else ""))
+        results = [run_child(variant, run_dir, args, master) for variant in args.variants.split(",")]
     for result in results:
         print(describe(result))
     print(json.dumps(results))
@@ -225,8 +241,31 @@ def describe(result: dict) -> str:
     )
 
 
-def run_child(variant: str, run_dir: Path, epochs: int) -> dict:
-    command = [sys.executable, __file__, "--variant", variant, "--run-dir", str(run_dir), "--epochs", str(epochs)]
+@contextlib.contextmanager
+def standalone(args: argparse.Namespace) -> Iterator[str]:
+    """The master URL to use; with `--master cluster`, a standalone cluster started for the benchmark."""
+    if args.master != "cluster":
+        yield args.master
+        return
+    from recommender import spark_cluster
+
+    with tempfile.TemporaryDirectory(prefix="bench-spark-cluster-") as state:
+        started = time.perf_counter()
+        cluster = spark_cluster.start(
+            state, port=spark_cluster.free_port(), webui_port=spark_cluster.free_port(),
+            worker_cores=args.worker_cores, worker_memory=args.worker_memory,
+        )  # fmt: skip
+        print(f"started a standalone cluster in {time.perf_counter() - started:.1f}s: {cluster.master_url}, "
+              f"one worker with {args.worker_cores} cores and {args.worker_memory}")  # fmt: skip
+        try:
+            yield cluster.master_url
+        finally:
+            spark_cluster.stop(state)
+
+
+def run_child(variant: str, run_dir: Path, args: argparse.Namespace, master: str) -> dict:
+    command = [sys.executable, __file__, "--variant", variant, "--run-dir", str(run_dir), "--epochs", str(args.epochs)]
+    command += ["--master", master, "--cores-max", str(args.cores_max), "--executor-memory", args.executor_memory]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"{variant} failed:\n{completed.stderr[-4000:]}")

@@ -212,6 +212,16 @@ ARTIFACTS_DIR = Path(env.str("ARTIFACTS_DIR", default=str(VAR_DIR / "runs")))
 SPARK_MASTER = env.str("SPARK_MASTER", default="local[*]")
 SPARK_DRIVER_MEMORY = env.str("SPARK_DRIVER_MEMORY", default="2g")
 SPARK_SHUFFLE_PARTITIONS = env.int("SPARK_SHUFFLE_PARTITIONS", default=8)
+# Where the run data Spark reads and writes lives (snapshot, samples, sequences): a URI such as s3a://bucket/runs
+# or hdfs://namenode/runs that every executor can reach. Empty: ARTIFACTS_DIR as a file:// URI (one machine).
+# Model files stay in ARTIFACTS_DIR.
+ARTIFACTS_URI = env.str("ARTIFACTS_URI", default="")
+# A cluster master (spark://host:7077): the driver address executors call back to, and the app's share of the
+# cluster (empty/0: Spark's defaults, i.e. every free core of a standalone cluster).
+SPARK_DRIVER_HOST = env.str("SPARK_DRIVER_HOST", default="127.0.0.1")
+SPARK_CORES_MAX = env.int("SPARK_CORES_MAX", default=2)
+SPARK_EXECUTOR_CORES = env.int("SPARK_EXECUTOR_CORES", default=0)
+SPARK_EXECUTOR_MEMORY = env.str("SPARK_EXECUTOR_MEMORY", default="1g")
 # One thread: measured here, two threads collapse 10-50x whenever another process wants a core, one loses
 # only about 25% on an idle machine (bench/bench_training.py). 0 lets torch pick (one per core).
 TORCH_THREADS = env.int("TORCH_THREADS", default=1)

@@ -14,17 +14,15 @@ so a model that scores everything alike ranks the movie last rather than first. 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 import torch
 from torch import Tensor, nn
 
 from recommender.scoring import SeenIndex, masked_score_blocks, model_score_fn, score_pairs
+from recommender.store import Location, join, read_json, read_table
 
 Pairs = tuple[np.ndarray, np.ndarray]
 
@@ -215,37 +213,38 @@ def _numpy(values: Any) -> np.ndarray:
 # Run folders ---------------------------------------------------------------------------------------------
 
 
-def read_meta(run_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(run_dir) / "meta.json").read_text())
+def read_meta(run_dir: Location) -> dict[str, Any]:
+    return read_json(join(run_dir, "meta.json"))
 
 
-def read_columns(path: Path, columns: Sequence[str]) -> tuple[np.ndarray, ...]:
-    """Named columns of a Parquet file or Spark folder (``_SUCCESS`` and dot files are skipped)."""
-    table = pq.read_table(path, columns=list(columns))
+def read_columns(path: Location, columns: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Named columns of a Parquet file or Spark folder (``_SUCCESS`` and dot files are skipped), local or in the
+    artefact store."""
+    table = read_table(path, columns=list(columns))
     return tuple(table.column(name).to_numpy() for name in columns)
 
 
-def read_pairs(path: Path) -> Pairs:
+def read_pairs(path: Location) -> Pairs:
     return read_columns(path, ("user_idx", "movie_idx"))
 
 
-def evaluate_run(*, run_dir: Path, model: nn.Module, k: int = 10) -> dict[str, float]:
+def evaluate_run(*, run_dir: Location, model: nn.Module, k: int = 10) -> dict[str, float]:
     """Test metrics of ``model`` and of the popularity baseline (keys prefixed ``baseline_``), one flat dict.
 
     Keys: hr@k, ndcg@k (99 sampled candidates), hr@k_full, ndcg@k_full, precision@k, recall@k (full
     catalogue), test_users, and rmse for an explicit-rating model.
     """
-    run_dir = Path(run_dir)
     n_movies = int(read_meta(run_dir)["n_movies"])
-    train_users, train_movies = read_pairs(run_dir / "train.parquet")
-    test_users, test_movies, test_ratings = read_columns(run_dir / "test.parquet", ("user_idx", "movie_idx", "rating"))
+    train_users, train_movies = read_pairs(join(run_dir, "train.parquet"))
+    columns = ("user_idx", "movie_idx", "rating")
+    test_users, test_movies, test_ratings = read_columns(join(run_dir, "test.parquet"), columns)
     test = (test_users, test_movies)
     context = {
         "n_movies": n_movies,
         "train": (train_users, train_movies),
         "test": test,
-        "candidates": read_pairs(run_dir / "test_candidates.parquet"),
-        "validation": read_pairs(run_dir / "validation.parquet"),
+        "candidates": read_pairs(join(run_dir, "test_candidates.parquet")),
+        "validation": read_pairs(join(run_dir, "validation.parquet")),
     }
     metrics = _protocol_metrics(model, model_score_fn(model), context, k)
     baseline = PopularityScorer.from_ratings(train_movies, n_movies)

@@ -7,7 +7,6 @@ cached per version; a version's hits never change (they are about its own held-o
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
@@ -75,7 +74,7 @@ def version_hits(version: ModelVersion) -> dict[int, bool]:
     from .hits import hit_reports  # loads the model: only the explorer pays for it
     from .snapshot import load_id_maps
 
-    user_map, _ = load_id_maps(Path(version.run.directory))
+    user_map, _ = load_id_maps(version.run.data_uri)
     pks = [int(pk) for pk in user_map]
     reports = hit_reports(version=version, user_pks=pks)
     return {pk: report.hit for pk, report in zip(pks, reports, strict=True) if report.held_out is not None}

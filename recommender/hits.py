@@ -1,7 +1,6 @@
 """The seed's "hit" report: per user, the held-out movie, the model's top 10 and whether it was a hit."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +11,7 @@ from .models import ModelVersion
 from .sasrec_artifacts import load_any
 from .scoring import top_k_unseen
 from .snapshot import load_id_maps
+from .store import join
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,12 @@ def hit_reports(*, version: ModelVersion, user_pks: list[int], k: int = 10) -> l
     The model is the run's held-out one (trained without each user's latest two ratings), not the refit that
     is served: the question is whether it would have found the movie the user rated next.
     """
-    run_dir = Path(version.run.directory)
-    model, _, _ = load_any(run_dir / "model")
+    run_dir = version.run.data_uri
+    model, _, _ = load_any(version.run.directory / "model")
     user_map, movie_map = load_id_maps(run_dir)
     index_of = {int(pk): i for i, pk in enumerate(user_map)}
     users = np.array([index_of[pk] for pk in user_pks if pk in index_of], dtype=np.int64)
-    train, validation = read_pairs(run_dir / "train.parquet"), read_pairs(run_dir / "validation.parquet")
+    train, validation = read_pairs(join(run_dir, "train.parquet")), read_pairs(join(run_dir, "validation.parquet"))
     seen = (np.concatenate([train[0], validation[0]]), np.concatenate([train[1], validation[1]]))
     scoring = {"model": model}
     if getattr(model, "variant", "") == "sasrec":
@@ -43,7 +43,7 @@ def hit_reports(*, version: ModelVersion, user_pks: list[int], k: int = 10) -> l
         inputs = extend_sequences(load_train_sequences(run_dir, max_len), validation, max_len)
         scoring = {"score_fn": SequenceScorer(model, inputs)}
     top, _ = top_k_unseen(n_users=len(user_map), n_movies=len(movie_map), seen=seen, k=k, users=users, **scoring)
-    test_users, test_movies = read_columns(run_dir / "test.parquet", ("user_idx", "movie_idx"))
+    test_users, test_movies = read_columns(join(run_dir, "test.parquet"), ("user_idx", "movie_idx"))
     held_out = dict(zip(test_users.tolist(), test_movies.tolist(), strict=True))
     shown = set(top[top >= 0].tolist()) | set(held_out.get(u, -1) for u in users.tolist()) - {-1}
     movies = Movie.objects.prefetch_related("genres").in_bulk([int(movie_map[m]) for m in shown])

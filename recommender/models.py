@@ -49,7 +49,16 @@ class TrainingRun(models.Model):
 
     @property
     def directory(self) -> Path:
+        """The run's local folder: its model files."""
         return Path(settings.ARTIFACTS_DIR) / f"run-{self.pk}"
+
+    @property
+    def data_uri(self) -> str:
+        """Where the run's data lives in the artefact store (ARTIFACTS_URI): the snapshot, the samples and the
+        sequences that Spark writes; by default the same folder as ``directory``, as a ``file://`` URI."""
+        from .store import artifacts_root, join
+
+        return join(artifacts_root(), f"run-{self.pk}")
 
 
 class ModelVersion(models.Model):

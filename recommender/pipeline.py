@@ -2,7 +2,9 @@
 snapshot -> sample -> train -> evaluate -> refit -> precompute -> activate.
 
 Each stage reads what the previous ones left in the run folder, so the stages can run in one process
-(`manage.py train`) or as a Celery chain on different workers. A stage that fails marks the run failed and
+(`manage.py train`) or as a Celery chain on different workers. The run's data (snapshot, samples, sequences) lives
+at `run.data_uri` in the artefact store, its model files in the local `run.directory`; a Spark stage holds its
+session (and so its cluster cores) only while it runs. A stage that fails marks the run failed and
 leaves the active version as it was; a version that does not pass the quality gate is kept but not served.
 While a stage works, a thread reports a heartbeat, so a long Spark job is never taken for a lost worker.
 """
@@ -32,7 +34,8 @@ from .sampling import split_and_sample
 from .sasrec_artifacts import load_any
 from .scoring import model_score_fn
 from .snapshot import load_id_maps, snapshot_ratings
-from .spark import get_spark
+from .spark import spark_session
+from .store import join, remove
 from .training import train_explicit, train_implicit
 
 STAGES = TrainingRun.STAGES
@@ -101,7 +104,7 @@ def _stage_start(stage: str) -> float:
 
 def _snapshot(run: TrainingRun, report: Progress) -> dict[str, Any]:
     taken_at = timezone.now()
-    snapshot = snapshot_ratings(run_dir=run.directory)
+    snapshot = snapshot_ratings(run_dir=run.data_uri)
     return {
         "n_users": snapshot.n_users, "n_movies": snapshot.n_movies, "n_ratings": snapshot.n_ratings,
         "snapshot_at": taken_at.isoformat(),
@@ -110,20 +113,20 @@ def _snapshot(run: TrainingRun, report: Progress) -> dict[str, Any]:
 
 def _sample(run: TrainingRun, report: Progress) -> dict[str, Any]:
     p, sequence = run.parameters, is_sequence(run.parameters)
-    spark = get_spark()
-    summary = split_and_sample(
-        spark=spark,
-        run_dir=run.directory,
-        epochs=1 if sequence else min(int(p["epochs"]), int(p.get("negative_epochs", p["epochs"]))),
-        negatives_per_positive=1 if sequence else int(p["negatives"]),
-        eval_negatives=int(p["eval_negatives"]),
-        seed=int(p["seed"]),
-        with_negatives=not sequence,
-    )
-    if sequence:
-        from .sequences import write_run_sequences
+    with spark_session() as spark:
+        summary = split_and_sample(
+            spark=spark,
+            run_dir=run.data_uri,
+            epochs=1 if sequence else min(int(p["epochs"]), int(p.get("negative_epochs", p["epochs"]))),
+            negatives_per_positive=1 if sequence else int(p["negatives"]),
+            eval_negatives=int(p["eval_negatives"]),
+            seed=int(p["seed"]),
+            with_negatives=not sequence,
+        )
+        if sequence:
+            from .sequences import write_run_sequences
 
-        write_run_sequences(spark=spark, run_dir=run.directory, max_len=int(p["max_len"]))
+            write_run_sequences(spark=spark, run_dir=run.data_uri, max_len=int(p["max_len"]))
     return {"test_users": summary.test_rows, "train_positives": summary.train_rows}
 
 
@@ -132,13 +135,13 @@ def _train(run: TrainingRun, report: Progress) -> dict[str, Any]:
     epochs = int(p["epochs"]) + int(p["explicit_epochs"])
     implicit = _train_ranking_model(run, threads, progress=lambda epoch, total, info: report(epoch / epochs))
     explicit = train_explicit(
-        run_dir=run.directory,
+        run_dir=run.data_uri,
         model_config=model_config(p, objective="explicit"),
         train_config=train_config(p, threads=threads, epochs=int(p["explicit_epochs"])),
         progress=lambda epoch, total, info: report((int(p["epochs"]) + epoch) / epochs),
     )
     save_model(run.directory / "explicit", explicit.model, explicit.model_config, extra=explicit.to_dict())
-    shutil.rmtree(run.directory / "negatives.parquet", ignore_errors=True)  # the largest file; seed remakes it
+    remove(join(run.data_uri, "negatives.parquet"))  # the largest file; seed remakes it
     return {
         "best_epoch": implicit.best_epoch,
         "epochs_trained": len(implicit.history),
@@ -156,11 +159,11 @@ def _train_ranking_model(run: TrainingRun, threads: int, progress):
         from .sasrec_artifacts import save_sasrec
         from .sasrec_training import train_sasrec
 
-        result = train_sasrec(run_dir=run.directory, model_config=sasrec_config(p),
+        result = train_sasrec(run_dir=run.data_uri, model_config=sasrec_config(p),
                               train_config=sasrec_train_config(p, threads=threads), progress=progress)  # fmt: skip
         save_sasrec(run.directory / "model", result.model, extra=result.to_dict())
         return result
-    result = train_implicit(run_dir=run.directory, model_config=model_config(p),
+    result = train_implicit(run_dir=run.data_uri, model_config=model_config(p),
                             train_config=train_config(p, threads=threads), progress=progress)  # fmt: skip
     save_model(run.directory / "model", result.model, result.model_config, extra=result.to_dict())
     return result
@@ -171,13 +174,13 @@ def _evaluate(run: TrainingRun, report: Progress) -> dict[str, Any]:
         from .sasrec_artifacts import load_sasrec
         from .sasrec_training import evaluate_sasrec_run
 
-        metrics = evaluate_sasrec_run(run_dir=run.directory, model=load_sasrec(run.directory / "model")[0], k=TOP_K)
+        metrics = evaluate_sasrec_run(run_dir=run.data_uri, model=load_sasrec(run.directory / "model")[0], k=TOP_K)
     else:
         model, _, _ = load_model(run.directory / "model")
-        metrics = evaluate_run(run_dir=run.directory, model=model, k=TOP_K)
+        metrics = evaluate_run(run_dir=run.data_uri, model=model, k=TOP_K)
     report(0.8)
     explicit, _, _ = load_model(run.directory / "explicit")
-    users, movies, ratings = read_columns(run.directory / "test.parquet", ("user_idx", "movie_idx", "rating"))
+    users, movies, ratings = read_columns(join(run.data_uri, "test.parquet"), ("user_idx", "movie_idx", "rating"))
     metrics["rmse"] = rmse(model_score_fn(explicit)(users, movies), ratings)
     return {key: round(float(value), 5) for key, value in metrics.items()}
 
@@ -194,7 +197,7 @@ def _refit(run: TrainingRun, report: Progress) -> dict[str, Any]:
     total = epochs + explicit_epochs
     serving = _refit_ranking_model(run, threads, epochs, progress=lambda epoch, _total, info: report(epoch / total))
     stars = refit_explicit(
-        run_dir=run.directory, model_config=model_config(p, objective="explicit"),
+        run_dir=run.data_uri, model_config=model_config(p, objective="explicit"),
         train_config=train_config(p, threads=threads, epochs=explicit_epochs),
         progress=lambda epoch, _total, info: report((epochs + epoch) / total),
     )  # fmt: skip
@@ -212,12 +215,12 @@ def _refit_ranking_model(run: TrainingRun, threads: int, epochs: int, progress):
         from .sasrec_artifacts import save_sasrec
         from .sasrec_training import refit_sasrec
 
-        result = refit_sasrec(run_dir=run.directory, model_config=sasrec_config(p), epochs=epochs,
+        result = refit_sasrec(run_dir=run.data_uri, model_config=sasrec_config(p), epochs=epochs,
                               train_config=sasrec_train_config(p, threads=threads), progress=progress)  # fmt: skip
         save_sasrec(run.directory / "serving", result.model, extra=result.to_dict())
         return result
     result = refit_implicit(
-        run_dir=run.directory, model_config=model_config(p), negatives=int(p["negatives"]),
+        run_dir=run.data_uri, model_config=model_config(p), negatives=int(p["negatives"]),
         train_config=train_config(p, threads=threads, epochs=epochs), progress=progress,
     )  # fmt: skip
     save_model(run.directory / "serving", result.model, result.model_config, extra=result.to_dict())
@@ -227,13 +230,13 @@ def _refit_ranking_model(run: TrainingRun, threads: int, epochs: int, progress):
 def _precompute(run: TrainingRun, report: Progress) -> dict[str, Any]:
     model, _, _ = load_any(run.directory / "serving")
     star_model, _, _ = load_model(run.directory / "serving_explicit")
-    users, movies, stars = read_columns(run.directory / "ratings.parquet", ("user_idx", "movie_idx", "rating"))
-    user_pks, movie_pks = load_id_maps(run.directory)
+    users, movies, stars = read_columns(join(run.data_uri, "ratings.parquet"), ("user_idx", "movie_idx", "rating"))
+    user_pks, movie_pks = load_id_maps(run.data_uri)
     sequences = None
     if is_sequence(run.parameters):
         from .sasrec_training import load_train_sequences
 
-        sequences = load_train_sequences(run.directory, model.config.max_len, all_ratings=True)
+        sequences = load_train_sequences(run.data_uri, model.config.max_len, all_ratings=True)
     lists = user_lists(
         model=model, star_model=star_model, users=np.arange(len(user_pks)), rated=(users, movies, stars),
         n_users=len(user_pks), k=settings.RECOMMENDER_LIST_LENGTH, sequences=sequences,

@@ -11,7 +11,6 @@ epoch of 4 M negatives at ML-1M size).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +19,7 @@ from torch import Tensor
 
 from .evaluation import read_columns, read_meta
 from .ncf import ModelConfig
+from .store import Location, join
 from .training import TrainConfig, TrainResult, _fit
 
 MAX_ROUNDS = 64
@@ -48,13 +48,12 @@ def draw_unrated(
 
 
 def refit_implicit(
-    *, run_dir: Path, model_config: ModelConfig, train_config: TrainConfig, negatives: int, progress=None
+    *, run_dir: Location, model_config: ModelConfig, train_config: TrainConfig, negatives: int, progress=None
 ) -> TrainResult:
     """Train ``train_config.epochs`` epochs on every rating (positives) plus fresh unrated negatives."""
-    run_dir = Path(run_dir)
     meta = read_meta(run_dir)
     n_movies = int(meta["n_movies"])
-    users, movies = read_columns(run_dir / "ratings.parquet", ("user_idx", "movie_idx"))
+    users, movies = read_columns(join(run_dir, "ratings.parquet"), ("user_idx", "movie_idx"))
     users, movies = users.astype(np.int64), movies.astype(np.int64)
     rated_keys = np.sort(users * n_movies + movies)
     positives = torch.from_numpy(users), torch.from_numpy(movies)
@@ -71,11 +70,10 @@ def refit_implicit(
 
 
 def refit_explicit(
-    *, run_dir: Path, model_config: ModelConfig, train_config: TrainConfig, progress=None
+    *, run_dir: Location, model_config: ModelConfig, train_config: TrainConfig, progress=None
 ) -> TrainResult:
     """Regress every rating's stars for ``train_config.epochs`` epochs."""
-    run_dir = Path(run_dir)
-    users, movies, stars = read_columns(run_dir / "ratings.parquet", ("user_idx", "movie_idx", "rating"))
+    users, movies, stars = read_columns(join(run_dir, "ratings.parquet"), ("user_idx", "movie_idx", "rating"))
     samples = (
         torch.from_numpy(users.astype(np.int64)),
         torch.from_numpy(movies.astype(np.int64)),

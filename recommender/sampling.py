@@ -1,6 +1,7 @@
 """Leave-one-out split and negative sampling on Spark DataFrames (the NCF paper's protocol).
 
-Reads ``ratings.parquet`` and ``meta.json`` from a run folder and writes, beside them, the Parquet folders
+Reads ``ratings.parquet`` and ``meta.json`` from a run folder (a local path or an artefact store URI, see
+``recommender.store``; Spark is given the URI) and writes, beside them, the Parquet folders
 ``train``, ``validation``, ``test``, ``negatives`` (partitioned by epoch), ``validation_candidates`` and
 ``test_candidates`` (each ``<name>.parquet``). Training negatives are drawn among the movies absent from the
 user's training ratings (so a held-out movie can be one), evaluation candidates among the movies the user
@@ -17,14 +18,14 @@ number of partitions or executors.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+
+from .store import Location, join, read_json, spark_uri
 
 RATINGS_FILE = "ratings.parquet"
 META_FILE = "meta.json"
@@ -63,8 +64,8 @@ class ProfileStats:
     test_candidates: int
 
 
-def read_ratings(spark: SparkSession, run_dir: Path) -> DataFrame:
-    return spark.read.parquet(str(Path(run_dir) / RATINGS_FILE)).select(
+def read_ratings(spark: SparkSession, run_dir: Location) -> DataFrame:
+    return spark.read.parquet(join(run_dir, RATINGS_FILE)).select(
         F.col("user_idx").cast("int"),
         F.col("movie_idx").cast("int"),
         F.col("rating").cast("float"),
@@ -72,8 +73,8 @@ def read_ratings(spark: SparkSession, run_dir: Path) -> DataFrame:
     )
 
 
-def read_n_movies(run_dir: Path) -> int:
-    return int(json.loads((Path(run_dir) / META_FILE).read_text())["n_movies"])
+def read_n_movies(run_dir: Location) -> int:
+    return int(read_json(join(run_dir, META_FILE))["n_movies"])
 
 
 def label_split(ratings: DataFrame) -> DataFrame:
@@ -235,7 +236,7 @@ def sample_candidates(
 def write_negatives(
     train: DataFrame,
     profiles: DataFrame,
-    path: Path,
+    path: Location,
     *,
     epochs: int,
     per_positive: int,
@@ -259,24 +260,24 @@ def write_negatives(
                 positives, profiles, epochs=batch, per_positive=per_positive, seed=seed, max_rated=max_rated
             ).select("user_idx", "movie_idx", "epoch")
             writer = negatives.write.mode("overwrite" if number == 0 else "append").partitionBy("epoch")
-            writer.parquet(str(path))
+            writer.parquet(spark_uri(path))
     finally:
         positives.unpersist()
 
 
-def _write(df: DataFrame, path: Path) -> None:
-    df.write.mode("overwrite").parquet(str(path))
+def _write(df: DataFrame, path: Location) -> None:
+    df.write.mode("overwrite").parquet(spark_uri(path))
 
 
 def _write_candidates(
-    split: Split, profiles: DataFrame, run_dir: Path, *, count: int, seed: int, max_rated: int
+    split: Split, profiles: DataFrame, run_dir: Location, *, count: int, seed: int, max_rated: int
 ) -> None:
     for name, users, salt in (
         ("validation", split.validation, VALIDATION_SALT),
         ("test", split.test, TEST_SALT),
     ):
         candidates = sample_candidates(users, profiles, count=count, seed=seed, salt=salt, max_rated=max_rated)
-        _write(candidates, run_dir / f"{name}_candidates.parquet")
+        _write(candidates, join(run_dir, f"{name}_candidates.parquet"))
 
 
 def _check_arguments(epochs: int, negatives_per_positive: int, eval_negatives: int) -> None:
@@ -292,7 +293,7 @@ def _check_arguments(epochs: int, negatives_per_positive: int, eval_negatives: i
 def split_and_sample(
     *,
     spark: SparkSession,
-    run_dir: Path,
+    run_dir: Location,
     epochs: int,
     negatives_per_positive: int = 4,
     eval_negatives: int = 99,
@@ -307,7 +308,7 @@ def split_and_sample(
     Raises ValueError for a user who rated every movie, duplicate ratings or a movie_idx outside meta.json's range.
     """
     _check_arguments(epochs, negatives_per_positive, eval_negatives)
-    started, run_dir = time.perf_counter(), Path(run_dir)
+    started = time.perf_counter()
     ratings, n_movies = read_ratings(spark, run_dir), read_n_movies(run_dir)
     profiles = user_profiles(ratings, n_movies=n_movies).persist()
     labelled = label_split(ratings).persist()
@@ -316,14 +317,14 @@ def split_and_sample(
         stats = profile_stats(profiles, n_movies=n_movies, eval_negatives=eval_negatives)
         split = split_frames(labelled)
         for name, frame in zip(Split._fields, split, strict=True):
-            _write(frame, run_dir / f"{name}.parquet")
+            _write(frame, join(run_dir, f"{name}.parquet"))
         sampling = {"seed": seed, "max_rated": stats.max_rated}
         negatives = {"epochs": epochs, "per_positive": negatives_per_positive, **sampling}
         # Training negatives come from the complement of the TRAINING ratings (He et al.): the held-out movies
         # can be drawn, as they would be for a model that never saw them; eval candidates stay never-rated.
         if with_negatives:
             train_profiles = user_profiles(split.train, n_movies=n_movies).persist()
-            write_negatives(split.train, train_profiles, run_dir / "negatives.parquet", **negatives)
+            write_negatives(split.train, train_profiles, join(run_dir, "negatives.parquet"), **negatives)
         _write_candidates(split, profiles, run_dir, count=eval_negatives, **sampling)
     finally:
         if train_profiles is not None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from recommender.evaluation import (
 )
 from recommender.sasrec import SASRec, SASRecConfig, SequenceScorer, encode_sequences
 from recommender.sequences import SEQUENCES, TRAIN_SEQUENCES, read_sequences, sequences_from_arrays
+from recommender.store import Location, exists, join
 from recommender.training import _torch_settings
 
 Progress = Callable[[int, int, dict[str, Any]], None]
@@ -201,14 +201,14 @@ def _copy_state(model: SASRec) -> dict[str, torch.Tensor]:
 # Run folders ---------------------------------------------------------------------------------------------
 
 
-def load_train_sequences(run_dir: Path, length: int, *, all_ratings: bool = False) -> Sequences:
+def load_train_sequences(run_dir: Location, length: int, *, all_ratings: bool = False) -> Sequences:
     """The Spark stage's ``train_sequences.parquet`` (``sequences.parquet`` with ``all_ratings``) or, where it is
     absent, the same built in numpy from train.parquet (ratings.parquet)."""
     name, source = (SEQUENCES, "ratings.parquet") if all_ratings else (TRAIN_SEQUENCES, "train.parquet")
-    path = Path(run_dir) / name
-    if path.exists():
+    path = join(run_dir, name)
+    if exists(path):
         return {user: movies[-length:] for user, movies in read_sequences(path).items()}
-    users, movies, stamps = read_columns(Path(run_dir) / source, ("user_idx", "movie_idx", "ts"))
+    users, movies, stamps = read_columns(join(run_dir, source), ("user_idx", "movie_idx", "ts"))
     return sequences_from_arrays(users, movies, stamps, length)
 
 
@@ -223,18 +223,17 @@ def extend_sequences(sequences: Sequences, pairs: tuple[np.ndarray, np.ndarray],
 
 def train_sasrec(
     *,
-    run_dir: Path,
+    run_dir: Location,
     model_config: SASRecConfig = DEFAULT_SASREC_CONFIG,
     train_config: SASRecTrainConfig = DEFAULT_SASREC_TRAIN_CONFIG,
     progress: Progress | None = None,
 ) -> SASRecTrainResult:
     """Train on the run's training sequences, early-stopped on validation HR@K (then NDCG@K) over the
     validation candidates."""
-    run_dir = Path(run_dir)
     n_movies = int(read_meta(run_dir)["n_movies"])
     sequences = load_train_sequences(run_dir, model_config.max_len + 1)
-    validation = read_pairs(run_dir / "validation.parquet")
-    candidates = read_pairs(run_dir / "validation_candidates.parquet")
+    validation = read_pairs(join(run_dir, "validation.parquet"))
+    candidates = read_pairs(join(run_dir, "validation_candidates.parquet"))
     k = train_config.eval_k
 
     def validate(model: SASRec) -> tuple[dict[str, float], tuple[float, ...] | None]:
@@ -248,7 +247,7 @@ def train_sasrec(
 
 def refit_sasrec(
     *,
-    run_dir: Path,
+    run_dir: Location,
     model_config: SASRecConfig,
     train_config: SASRecTrainConfig,
     epochs: int,
@@ -257,23 +256,21 @@ def refit_sasrec(
     """The refit on all ratings for serving: ``epochs`` (the held-out run's best epoch) over every user's whole
     sequence, no validation, the last epoch kept. Optional for SASRec: serving already reads every rating up to
     the snapshot as input; the refit also lets the latest two movies of each user shape the movie embeddings."""
-    run_dir = Path(run_dir)
     sequences = load_train_sequences(run_dir, model_config.max_len + 1, all_ratings=True)
     config = replace(train_config, epochs=max(int(epochs), 1), patience=0)
     return fit_sasrec(sequences, int(read_meta(run_dir)["n_movies"]), model_config, config, progress=progress)
 
 
-def evaluate_sasrec_run(*, run_dir: Path, model: SASRec, k: int = 10) -> dict[str, float]:
+def evaluate_sasrec_run(*, run_dir: Location, model: SASRec, k: int = 10) -> dict[str, float]:
     """Test metrics of ``model`` beside the popularity baseline (``baseline_`` keys): the keys of
     ``recommender.evaluation.evaluate_run`` (hr@k, ndcg@k sampled; hr@k_full, ndcg@k_full, precision@k,
     recall@k over all unrated movies; test_users). Each test user's input is everything before the test movie."""
-    run_dir = Path(run_dir)
     n_movies = int(read_meta(run_dir)["n_movies"])
     max_len = model.config.max_len
-    train = read_pairs(run_dir / "train.parquet")
-    validation = read_pairs(run_dir / "validation.parquet")
-    test = read_pairs(run_dir / "test.parquet")
-    candidates = read_pairs(run_dir / "test_candidates.parquet")
+    train = read_pairs(join(run_dir, "train.parquet"))
+    validation = read_pairs(join(run_dir, "validation.parquet"))
+    test = read_pairs(join(run_dir, "test.parquet"))
+    candidates = read_pairs(join(run_dir, "test_candidates.parquet"))
     inputs = extend_sequences(load_train_sequences(run_dir, max_len), validation, max_len)
     metrics: dict[str, float] = {}
     baseline = PopularityScorer.from_ratings(train[1], n_movies)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow.parquet as pq
+
+from .store import Location, join, read_table
 
 if TYPE_CHECKING:  # pyspark is imported where Spark runs, so that the refresh's numpy path stays light
     from pyspark.sql import DataFrame, SparkSession
@@ -56,20 +56,22 @@ def build_sequences(ratings: DataFrame, *, length: int) -> DataFrame:
     )
 
 
-def write_sequences(*, spark: SparkSession, run_dir: Path, source: str, out: str, length: int) -> SequencesSummary:
+def write_sequences(
+    *, spark: SparkSession, run_dir: Location, source: str, out: str, length: int
+) -> SequencesSummary:
     """Build the sequences of ``run_dir/source`` (user_idx, movie_idx, ts) and write them to ``run_dir/out``."""
-    started, run_dir = time.perf_counter(), Path(run_dir)
-    ratings = spark.read.parquet(str(run_dir / source))
+    started = time.perf_counter()
+    ratings = spark.read.parquet(join(run_dir, source))
     missing = {"user_idx", "movie_idx", "ts"} - set(ratings.columns)
     if missing:
-        raise ValueError(f"{run_dir / source} lacks the columns {sorted(missing)}")
+        raise ValueError(f"{join(run_dir, source)} lacks the columns {sorted(missing)}")
     sequences = build_sequences(ratings, length=length)
-    sequences.write.mode("overwrite").parquet(str(run_dir / out))
-    users = spark.read.parquet(str(run_dir / out)).count()
+    sequences.write.mode("overwrite").parquet(join(run_dir, out))
+    users = spark.read.parquet(join(run_dir, out)).count()
     return SequencesSummary(users=users, seconds=time.perf_counter() - started)
 
 
-def write_run_sequences(*, spark: SparkSession, run_dir: Path, max_len: int) -> tuple[SequencesSummary, ...]:
+def write_run_sequences(*, spark: SparkSession, run_dir: Location, max_len: int) -> tuple[SequencesSummary, ...]:
     """Both sequence files of a sampled run folder, the last ``max_len + 1`` movies of each user."""
     return (
         write_sequences(spark=spark, run_dir=run_dir, source="train.parquet", out=TRAIN_SEQUENCES, length=max_len + 1),
@@ -77,9 +79,9 @@ def write_run_sequences(*, spark: SparkSession, run_dir: Path, max_len: int) -> 
     )
 
 
-def read_sequences(path: Path) -> dict[int, np.ndarray]:
+def read_sequences(path: Location) -> dict[int, np.ndarray]:
     """{user_idx: movies (int64, oldest first)} from a sequences Parquet file or Spark folder."""
-    table = pq.read_table(path, columns=["user_idx", "movies"])
+    table = read_table(path, columns=["user_idx", "movies"])
     users = table.column("user_idx").to_numpy()
     lists = table.column("movies").combine_chunks()
     offsets, values = lists.offsets.to_numpy(), lists.values.to_numpy().astype(np.int64)

@@ -1,35 +1,35 @@
 """Write the ratings of the database to Parquet for one run, with the id maps beside them.
 
-Run folder layout (the contract the Spark and PyTorch stages read):
+The run folder is a location in the artefact store (``recommender.store``: a local path or a URI). Layout (the
+contract the Spark and PyTorch stages read):
     ratings.parquet  user_idx int32, movie_idx int32, rating float32, ts int64
     users.parquet    user_idx int32, user_id int64 (catalog user pk)
     movies.parquet   movie_idx int32, movie_id int64 (catalog movie pk)
     meta.json        n_users, n_movies, n_ratings
 """
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from django.db import connection
 
 from catalog.models import Rating
+
+from .store import Location, join, read_table, write_json, write_table
 
 CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    directory: Path
+    directory: Location
     n_users: int
     n_movies: int
     n_ratings: int
 
 
-def snapshot_ratings(*, run_dir: Path) -> Snapshot:
+def snapshot_ratings(*, run_dir: Location) -> Snapshot:
     """One consistent read of every rating (a single query, fetched in chunks), then Parquet."""
     users, movies, stars, stamps = _read_ratings()
     if len(users) == 0:
@@ -38,12 +38,11 @@ def snapshot_ratings(*, run_dir: Path) -> Snapshot:
 
 
 def write_snapshot(
-    *, run_dir: Path, users: np.ndarray, movies: np.ndarray, stars: np.ndarray, stamps: np.ndarray
+    *, run_dir: Location, users: np.ndarray, movies: np.ndarray, stars: np.ndarray, stamps: np.ndarray
 ) -> Snapshot:
     """Write aligned rating columns (user and movie ids as stored) as the run folder's snapshot files."""
     user_ids, user_idx = np.unique(users, return_inverse=True)
     movie_ids, movie_idx = np.unique(movies, return_inverse=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
     ratings = pa.table(
         {
             "user_idx": user_idx.astype(np.int32),
@@ -52,19 +51,19 @@ def write_snapshot(
             "ts": stamps.astype(np.int64),
         }
     )
-    pq.write_table(ratings, run_dir / "ratings.parquet")
-    pq.write_table(_id_map("user", user_ids), run_dir / "users.parquet")
-    pq.write_table(_id_map("movie", movie_ids), run_dir / "movies.parquet")
+    write_table(ratings, join(run_dir, "ratings.parquet"))
+    write_table(_id_map("user", user_ids), join(run_dir, "users.parquet"))
+    write_table(_id_map("movie", movie_ids), join(run_dir, "movies.parquet"))
     snapshot = Snapshot(run_dir, len(user_ids), len(movie_ids), len(users))
     meta = {"n_users": snapshot.n_users, "n_movies": snapshot.n_movies, "n_ratings": snapshot.n_ratings}
-    (run_dir / "meta.json").write_text(json.dumps(meta, indent=2))
+    write_json(meta, join(run_dir, "meta.json"))
     return snapshot
 
 
-def load_id_maps(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+def load_id_maps(run_dir: Location) -> tuple[np.ndarray, np.ndarray]:
     """(user pk by user_idx, movie pk by movie_idx)."""
-    users = pq.read_table(run_dir / "users.parquet").column("user_id").to_numpy()
-    movies = pq.read_table(run_dir / "movies.parquet").column("movie_id").to_numpy()
+    users = read_table(join(run_dir, "users.parquet")).column("user_id").to_numpy()
+    movies = read_table(join(run_dir, "movies.parquet")).column("movie_id").to_numpy()
     return users, movies
 
 

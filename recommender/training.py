@@ -25,7 +25,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from torch import Tensor
 from recommender.evaluation import evaluate_sampled, read_columns, read_meta, read_pairs, rmse
 from recommender.ncf import ModelConfig, PairModel, build_model
 from recommender.scoring import model_score_fn, score_pairs
+from recommender.store import Location, children, join
 
 Progress = Callable[[int, int, dict[str, Any]], None]
 
@@ -146,7 +146,7 @@ class TrainResult:
 
 def train_implicit(
     *,
-    run_dir: Path,
+    run_dir: Location,
     model_config: ModelConfig,
     train_config: TrainConfig,
     progress: Progress | None = None,
@@ -154,12 +154,11 @@ def train_implicit(
     """Train on positives plus the run's sampled negatives; keep the epoch with the best validation HR@K."""
     if model_config.objective != "implicit":
         raise ValueError("train_implicit needs a model config with objective='implicit'")
-    run_dir = Path(run_dir)
     meta = read_meta(run_dir)
-    positives = _tensors(read_pairs(run_dir / "train.parquet"))
-    negatives = NegativeEpochs(run_dir / "negatives.parquet")
-    validation = read_pairs(run_dir / "validation.parquet")
-    candidates = read_pairs(run_dir / "validation_candidates.parquet")
+    positives = _tensors(read_pairs(join(run_dir, "train.parquet")))
+    negatives = NegativeEpochs(join(run_dir, "negatives.parquet"))
+    validation = read_pairs(join(run_dir, "validation.parquet"))
+    candidates = read_pairs(join(run_dir, "validation_candidates.parquet"))
     k = train_config.eval_k
 
     def epoch_samples(epoch: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -186,7 +185,7 @@ def train_implicit(
 
 def train_explicit(
     *,
-    run_dir: Path,
+    run_dir: Location,
     model_config: ModelConfig,
     train_config: TrainConfig,
     progress: Progress | None = None,
@@ -194,12 +193,11 @@ def train_explicit(
     """Regress the train ratings (squared error); keep the epoch with the lowest validation RMSE."""
     if model_config.objective != "explicit":
         raise ValueError("train_explicit needs a model config with objective='explicit'")
-    run_dir = Path(run_dir)
     meta = read_meta(run_dir)
     columns = ("user_idx", "movie_idx", "rating")
-    train_users, train_movies, train_ratings = read_columns(run_dir / "train.parquet", columns)
+    train_users, train_movies, train_ratings = read_columns(join(run_dir, "train.parquet"), columns)
     samples = (*_tensors((train_users, train_movies)), torch.from_numpy(train_ratings.astype(np.float32)))
-    validation = read_columns(run_dir / "validation.parquet", columns)
+    validation = read_columns(join(run_dir, "validation.parquet"), columns)
 
     def validate(model: PairModel) -> tuple[dict[str, float], tuple[float, ...] | None]:
         if len(validation[0]) == 0:
@@ -221,8 +219,8 @@ def train_explicit(
 class NegativeEpochs:
     """The ``epoch=E`` partitions of negatives.parquet, read one at a time and cycled."""
 
-    def __init__(self, folder: Path) -> None:
-        parts = {int(path.name.split("=", 1)[1]): path for path in Path(folder).glob("epoch=*")}
+    def __init__(self, folder: Location) -> None:
+        parts = {int(path.rsplit("=", 1)[1]): path for path in children(folder, prefix="epoch=")}
         if not parts:
             raise FileNotFoundError(f"no epoch=E partitions in {folder}")
         self.paths = [parts[epoch] for epoch in sorted(parts)]

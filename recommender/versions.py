@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from catalog import bulk
 
+from . import store
 from .models import ModelVersion, Recommendation, SimilarMovie, TrainingRun, UserList
 
 
@@ -116,22 +117,30 @@ def version_prune(*, keep: int | None = None) -> int:
     return len(old_ids)
 
 
-def remove_unused_run_folders(*, current_run_id: int | None = None) -> list[Path]:
-    """Delete the folders of runs that have no version any more (pruned, failed, interrupted); the current
-    run's folder and every kept version's stay. Returns what was deleted."""
-    root = Path(settings.ARTIFACTS_DIR)
-    if not root.is_dir():
-        return []
+def remove_unused_run_folders(*, current_run_id: int | None = None) -> list[Path | str]:
+    """Delete the folders of runs that have no version any more (pruned, failed, interrupted), locally and, where
+    ARTIFACTS_URI is elsewhere, their data in the artefact store; the current run's folder and every kept
+    version's stay. Returns what was deleted."""
     keep = set(ModelVersion.objects.values_list("run_id", flat=True))
     keep |= set(TrainingRun.objects.filter(in_progress=True).values_list("pk", flat=True))
     if current_run_id is not None:
         keep.add(current_run_id)
-    removed = []
-    for folder in root.glob("run-*"):
-        number = folder.name.removeprefix("run-")
-        if number.isdigit() and int(number) not in keep:
+
+    def unused(name: str) -> bool:
+        number = name.removeprefix("run-")
+        return number.isdigit() and int(number) not in keep
+
+    removed: list[Path | str] = []
+    root = Path(settings.ARTIFACTS_DIR)
+    for folder in root.glob("run-*") if root.is_dir() else ():
+        if unused(folder.name):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
+    if store.artifacts_root() != store.uri(root):
+        for location in store.children(store.artifacts_root(), prefix="run-"):
+            if unused(location.rsplit("/", 1)[-1]):
+                store.remove(location)
+                removed.append(location)
     return removed
 
 

@@ -1,4 +1,5 @@
-"""One local Spark session for every Spark test (starting a JVM costs seconds)."""
+"""One local Spark session for every test in tests/spark (starting a JVM costs seconds), stopped when the last of
+them is done, so that no session outlives the package (tests/cluster needs none running)."""
 
 import logging
 import shutil
@@ -8,7 +9,7 @@ import pytest
 from recommender.spark import build_spark_session
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark():
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java 17 on PATH")
