@@ -140,6 +140,8 @@ def main() -> None:
     env = _environment(args)
     if not args.reuse:
         _build(args, env)
+    else:
+        _manage(["migrate", "--verbosity", "0"], env)  # the kept database may predate the code's last migration
     _analyze(env["DATABASE_URL"])
     # Tokens, search words and (user, movie) pairs not rated yet: anew each run, as the last run rated some.
     out = STATE / "data.json"
