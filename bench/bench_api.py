@@ -143,6 +143,9 @@ def main() -> None:
     else:
         _manage(["migrate", "--verbosity", "0"], env)  # the kept database may predate the code's last migration
     _analyze(env["DATABASE_URL"])
+    # Lists left "updating" by an interrupted earlier run (its queued refreshes were flushed with Redis) would be
+    # rebuilt from the database on every read: bring them up to date first, as the site's catch-up command does.
+    _manage(["refresh_recommendations", "--stale", "--verbosity", "0"], env)
     # Tokens, search words and (user, movie) pairs not rated yet: anew each run, as the last run rated some.
     out = STATE / "data.json"
     _manage(["shell", "-v", "0", "-c", PREPARE.format(pairs=100_000, out=out, seed=time.time_ns())], env)
