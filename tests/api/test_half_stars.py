@@ -9,7 +9,7 @@ from .conftest import assert_error
 
 @pytest.fixture
 def half_stars(db):
-    return Release.objects.create(pk=1, name="ml-25m", format="csv", half_stars=True)
+    return Release.objects.update_or_create(pk=1, defaults=dict(name="ml-25m", format="csv", half_stars=True))[0]
 
 
 def test_ml_1m_refuses_half_stars(world):

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def half_stars():
-    return Release.objects.create(pk=1, name="ml-10m", format="ml-10m", half_stars=True)
+    return Release.objects.update_or_create(pk=1, defaults=dict(name="ml-10m", format="ml-10m", half_stars=True))[0]
 
 
 def test_whole_stars_unless_the_release_has_halves():
@@ -68,7 +68,9 @@ def test_a_half_star_release_rates_in_halves_on_the_site(movies, owner, half_sta
 @pytest.mark.parametrize(("release_half", "stars", "saved"), [(False, "4.5", False), (False, "4", True),
                                                               (True, "4.5", True), (True, "4.25", False)])  # fmt: skip
 def test_the_admin_checks_stars_against_the_scale(admin_client, movies, owner, release_half, stars, saved):
-    Release.objects.create(pk=1, name="x", format="csv" if release_half else "ml-1m", half_stars=release_half)
+    Release.objects.update_or_create(
+        pk=1, defaults={"name": "x", "format": "csv" if release_half else "ml-1m", "half_stars": release_half}
+    )
     data = {"user": owner.pk, "movie": movies[608].pk, "stars": stars, "timestamp": 5}
     response = admin_client.post("/admin/catalog/rating/add/", data)
     assert Rating.objects.filter(user=owner).exists() == saved

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from catalog.generation import generate_movielens
-from catalog.models import Genre, Movie, User
+from catalog.models import Genre, Movie, Release, User
 from recommender.models import ModelVersion, TrainingRun
 
 # Small enough for a few seconds of training, large enough for the model to beat popularity clearly.
@@ -52,3 +52,4 @@ def trained_catalogue(django_db_setup, django_db_blocker, small_dataset, tmp_pat
         Movie.objects.all().delete()
         Genre.objects.all().delete()
         User.objects.all().delete()
+        Release.objects.all().delete()  # the import records the release; later tests start from none

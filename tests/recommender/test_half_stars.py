@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def half_stars(movies, owner):
-    Release.objects.create(pk=1, name="ml-10m", format="ml-10m", half_stars=True)
+    Release.objects.update_or_create(pk=1, defaults=dict(name="ml-10m", format="ml-10m", half_stars=True))
     rating_set(user=owner, movie=movies[608], stars=4.5, timestamp=7)
     rating_set(user=owner, movie=movies[260], stars=0.5, timestamp=8)
 
