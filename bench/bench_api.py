@@ -73,7 +73,7 @@ ROWS = [
     ("GET me/recommendations/ (mixed: the readers)", "mixed-readers"),
 ]
 
-LUA = r"""
+LUA_READ = r"""
 local function read(name)
   local items = {}
   for line in io.lines("%(state)s/" .. name) do
@@ -82,6 +82,9 @@ local function read(name)
   end
   return items
 end
+"""  # a data file of the state folder, one item (or "a b" pair) a line
+
+LUA = LUA_READ + r"""
 local data = {tokens = read("tokens.txt"), pairs = read("pairs.txt"), terms = read("terms.txt")}
 local mode = "%(mode)s"
 local threads, index, step = 0, 0, 1

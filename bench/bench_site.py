@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_api import _analyze, _build, _free_port, _manage, _request, _warm, _write_lua_data
+from bench_api import LUA_READ, _analyze, _build, _free_port, _manage, _request, _warm, _write_lua_data
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BENCH_DB = "moviesite_bench_site"
@@ -64,15 +64,7 @@ ROWS = [
     ("API POST me/ratings/ (token)", "rate"),
 ]
 
-LUA = r"""
-local function read(name)
-  local items = {}
-  for line in io.lines("%(state)s/" .. name) do
-    local a, b = line:match("^(%%S+) (%%S+)$")
-    items[#items + 1] = a and {a, b} or line
-  end
-  return items
-end
+LUA = LUA_READ + r"""
 local data = {tokens = read("tokens.txt"), pairs = read("pairs.txt"), terms = read("terms.txt"),
               sessions = read("sessions.txt"), movies = read("movies.txt")}
 local mode = "%(mode)s"
